@@ -1,0 +1,277 @@
+// Package walk owns the single traversal of a directory tree: ignore files, skip globs, symlink
+// safety and the reasons a file is left out. It reads nothing but directory entries and ignore files;
+// contents are read later, once, by the engine.
+package walk
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+
+	"github.com/bmatcuk/doublestar/v4"
+	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
+
+	"github.com/tollgate-dev/tollgate/internal/finding"
+	"github.com/tollgate-dev/tollgate/internal/scan"
+)
+
+// Options select what the walk leaves out.
+type Options struct {
+	// SkipDirs and SkipFiles are doublestar globs matched against the slash path relative to the root
+	// (a pattern without a slash also matches the base name at any depth).
+	SkipDirs  []string
+	SkipFiles []string
+	// NoIgnoreFiles disables .gitignore and .tollgateignore handling.
+	NoIgnoreFiles bool
+}
+
+// IgnoreFiles are read in every directory; .tollgateignore uses gitignore syntax.
+var IgnoreFiles = []string{".gitignore", ".tollgateignore"}
+
+// Dir is a directory target. It is opened with os.Root so no read, however a symlink is aimed, can
+// leave the target.
+type Dir struct {
+	root *os.Root
+	name string
+	opts Options
+	// only restricts the walk to one file when the target is a file.
+	only string
+}
+
+// Open prepares a directory (or a single file) for scanning. An unreadable target is an error: the
+// scan cannot run.
+func Open(target string, opts Options) (*Dir, error) {
+	for _, g := range append(slices.Clone(opts.SkipDirs), opts.SkipFiles...) {
+		if !doublestar.ValidatePattern(g) {
+			return nil, fmt.Errorf("invalid glob %q", g)
+		}
+	}
+	st, err := os.Stat(target)
+	if err != nil {
+		return nil, fmt.Errorf("open target: %w", err)
+	}
+	d := &Dir{name: target, opts: opts}
+	dir := target
+	if !st.IsDir() {
+		dir, d.only = filepath.Split(filepath.Clean(target))
+		if dir == "" {
+			dir = "."
+		}
+	}
+	if d.root, err = os.OpenRoot(dir); err != nil {
+		return nil, fmt.Errorf("open target: %w", err)
+	}
+	if d.only == "" {
+		if _, err := fs.ReadDir(d.root.FS(), "."); err != nil {
+			d.root.Close()
+			return nil, fmt.Errorf("read target: %w", err)
+		}
+	}
+	return d, nil
+}
+
+// Close releases the root handle.
+func (d *Dir) Close() error { return d.root.Close() }
+
+// FS is the read-only tree, confined to the target.
+func (d *Dir) FS() fs.FS { return d.root.FS() }
+
+// Describe names the target for the report.
+func (d *Dir) Describe() finding.Target { return finding.Target{Kind: "dir", Name: d.name} }
+
+// Walk visits every regular file once, depth first in name order (so the walk is deterministic).
+func (d *Dir) Walk(ctx context.Context, emit func(scan.Entry) error, skip func(finding.Skipped)) error {
+	if d.only != "" {
+		return d.visitFile(d.only, emit, skip)
+	}
+	var pats []gitignore.Pattern
+	if !d.opts.NoIgnoreFiles {
+		pats = d.readIgnore(".git/info/exclude", nil, skip)
+	}
+	return d.walkDir(ctx, ".", pats, emit, skip)
+}
+
+func (d *Dir) walkDir(ctx context.Context, dir string, pats []gitignore.Pattern, emit func(scan.Entry) error, skip func(finding.Skipped)) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	ents, err := fs.ReadDir(d.root.FS(), dir)
+	if err != nil {
+		if dir == "." {
+			return fmt.Errorf("read target: %w", err)
+		}
+		skip(finding.Skipped{Path: dir, Reason: finding.SkipUnreadable, Detail: err.Error()})
+		// ReadDir may return the entries it did read; go on with those.
+	}
+	var domain []string
+	if dir != "." {
+		domain = strings.Split(dir, "/")
+	}
+	if !d.opts.NoIgnoreFiles {
+		for _, name := range IgnoreFiles {
+			if hasEntry(ents, name) {
+				pats = append(slices.Clip(pats), d.readIgnore(join(dir, name), domain, skip)...)
+			}
+		}
+	}
+	m := gitignore.NewMatcher(pats)
+	for _, e := range ents {
+		name := e.Name()
+		rel := join(dir, name)
+		isDir := e.IsDir()
+		if isDir && name == ".git" {
+			continue
+		}
+		parts := append(slices.Clip(domain), name)
+		if len(pats) > 0 && m.Match(parts, isDir) {
+			continue
+		}
+		if isDir {
+			if matchAny(d.opts.SkipDirs, rel) {
+				continue
+			}
+			if err := d.walkDir(ctx, rel, pats, emit, skip); err != nil {
+				return err
+			}
+			continue
+		}
+		if matchAny(d.opts.SkipFiles, rel) {
+			continue
+		}
+		if err := d.visit(rel, e, emit, skip); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d *Dir) visitFile(rel string, emit func(scan.Entry) error, skip func(finding.Skipped)) error {
+	info, err := d.root.Lstat(rel)
+	if err != nil {
+		return fmt.Errorf("open target: %w", err)
+	}
+	return d.visit(rel, fs.FileInfoToDirEntry(info), emit, skip)
+}
+
+func (d *Dir) visit(rel string, e fs.DirEntry, emit func(scan.Entry) error, skip func(finding.Skipped)) error {
+	t := e.Type()
+	if t&fs.ModeSymlink != 0 {
+		skip(d.symlinkSkip(rel))
+		return nil
+	}
+	if !t.IsRegular() {
+		skip(finding.Skipped{Path: rel, Reason: finding.SkipNotRegular, Detail: "file type " + t.String()})
+		return nil
+	}
+	info, err := e.Info()
+	if err != nil { // vanished since the directory was listed
+		skip(finding.Skipped{Path: rel, Reason: finding.SkipUnreadable, Detail: err.Error()})
+		return nil
+	}
+	return emit(scan.Entry{Path: rel, Size: info.Size(), Read: func(limit int64) ([]byte, error) { return d.read(rel, limit) }})
+}
+
+// symlinkSkip says where a symlink leads without following it for the walk: in-target links are
+// scanned where they point, links out of the target and loops are named as such.
+func (d *Dir) symlinkSkip(rel string) finding.Skipped {
+	_, err := d.root.Stat(rel)
+	switch {
+	case err == nil:
+		target, _ := d.root.Readlink(rel)
+		return finding.Skipped{Path: rel, Reason: finding.SkipSymlink, Detail: "points to " + target + " inside the target, scanned there"}
+	case errors.Is(err, syscall.ELOOP):
+		return finding.Skipped{Path: rel, Reason: finding.SkipSymlinkLoop, Detail: err.Error()}
+	case strings.Contains(err.Error(), "escapes"):
+		return finding.Skipped{Path: rel, Reason: finding.SkipSymlinkOut, Detail: "not followed: it points outside the target"}
+	default:
+		return finding.Skipped{Path: rel, Reason: finding.SkipUnreadable, Detail: "dangling symlink: " + err.Error()}
+	}
+}
+
+func (d *Dir) read(rel string, limit int64) ([]byte, error) {
+	f, err := d.root.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() { // swapped for a FIFO or device since the walk saw it
+		return nil, &scan.SkipError{Reason: finding.SkipNotRegular, Err: fmt.Errorf("file type %s", st.Mode().Type())}
+	}
+	size := st.Size()
+	if size > limit {
+		size = limit
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size+1))
+	_, err = buf.ReadFrom(io.LimitReader(f, limit+1))
+	return buf.Bytes(), err
+}
+
+// readIgnore parses one gitignore-syntax file. A pattern git would reject is dropped, and the file is
+// named in the report so a broken ignore never silently widens or narrows the scan.
+func (d *Dir) readIgnore(rel string, domain []string, skip func(finding.Skipped)) []gitignore.Pattern {
+	b, err := d.read(rel, 1<<20)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			skip(finding.Skipped{Path: rel, Reason: finding.SkipIgnoreFile, Detail: err.Error()})
+		}
+		return nil
+	}
+	var pats []gitignore.Pattern
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		line := strings.TrimRight(sc.Text(), " \t\r")
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		pats = append(pats, gitignore.ParsePattern(line, domain))
+	}
+	return pats
+}
+
+func hasEntry(ents []fs.DirEntry, name string) bool {
+	for _, e := range ents {
+		if e.Name() == name && e.Type().IsRegular() {
+			return true
+		}
+	}
+	return false
+}
+
+func join(dir, name string) string {
+	if dir == "." {
+		return name
+	}
+	return dir + "/" + name
+}
+
+// matchAny matches rel against globs; a glob without a slash matches the base name at any depth,
+// like --skip-dirs node_modules does in trivy.
+func matchAny(globs []string, rel string) bool {
+	for _, g := range globs {
+		g = strings.TrimPrefix(strings.TrimSuffix(g, "/"), "./")
+		if ok, _ := doublestar.Match(g, rel); ok {
+			return true
+		}
+		if !strings.Contains(g, "/") {
+			if ok, _ := doublestar.Match(g, path.Base(rel)); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
