@@ -53,7 +53,9 @@ func newRoot() *cobra.Command {
 		root.AddCommand(add())
 	}
 	// Usage errors exit 2 like any other failure to run.
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return fmt.Errorf("%w\nSee '%s --help'", err, c.CommandPath()) })
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return fmt.Errorf("%w\nSee '%s --help'", err, c.CommandPath())
+	})
 	return root
 }
 
