@@ -122,7 +122,34 @@ type Report struct {
 	NotChecked []string  `json:"notChecked,omitempty"`
 	Packages   []Package `json:"packages,omitempty"`
 	Findings   []Finding `json:"findings"`
-	Verdict    Verdict   `json:"verdict"`
+	// Waivers lists every waiver the gate knew: applied (with what it hid), unused, expired.
+	Waivers []WaiverUse `json:"waivers,omitempty"`
+	Verdict Verdict     `json:"verdict"`
+}
+
+// Waiver states in a report.
+const (
+	WaiverApplied = "applied"
+	WaiverUnused  = "unused"
+	WaiverExpired = "expired"
+)
+
+// WaiverUse is the audit line of one waiver: who owns it, until when, and what it hid in this scan.
+type WaiverUse struct {
+	ID string `json:"id,omitempty"`
+	// Source is where the waiver is written: "tollgate.yaml:12", ".trivyignore:3".
+	Source string `json:"source"`
+	// Scope says what it matches, e.g. "vuln=CVE-2023-1234 package=lodash versions=<4.17.21".
+	Scope   string     `json:"scope"`
+	Reason  string     `json:"reason,omitempty"`
+	Owner   string     `json:"owner,omitempty"`
+	Expires *time.Time `json:"expires,omitempty"`
+	// State is applied, unused or expired. An expired waiver hides nothing.
+	State string `json:"state"`
+	// ExpiringSoon is set when the waiver ends within 14 days.
+	ExpiringSoon bool `json:"expiringSoon,omitempty"`
+	// Fingerprints are the findings it hid (or, when expired, would have hidden).
+	Fingerprints []string `json:"fingerprints,omitempty"`
 }
 
 // Sort puts findings, packages and skipped files in one deterministic order, whatever order the
