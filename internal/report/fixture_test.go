@@ -32,6 +32,7 @@ func fixtureAt(d time.Duration) *time.Time {
 //   - misconfigs with resources (Kubernetes, Terraform, Dockerfile);
 //   - a license finding and an unpinned-action finding;
 //   - packages, skipped files of several reasons, timings, warnings, notChecked;
+//   - waivers: applied, expired, unused, expiring soon;
 //   - a failing verdict with fail, warn and info reasons.
 func sampleReport() *Report {
 	awsKey := "AKIAIOSFODNN7Q2W3E4R" // not real: wrong checksum-free test value
@@ -233,6 +234,17 @@ func sampleReport() *Report {
 		}
 		panic("fixture: no finding " + rule)
 	}
+	r.Waivers = []finding.WaiverUse{
+		{ID: "lodash-legacy", Source: "tollgate.yaml:12", Scope: "vuln=GHSA-jf85-cpcp-j695 package=lodash",
+			Reason: "upgrade blocked by legacy build; tracked in SEC-123", Owner: "team-web@example.com",
+			Expires: fixtureAt(30 * 24 * time.Hour), State: finding.WaiverApplied, Fingerprints: []string{fp("GHSA-jf85-cpcp-j695")}},
+		{ID: "old-test-key", Source: "tollgate.yaml:20", Scope: "secret rule=private-key-openssh path=test/**",
+			Reason: "test fixture", Owner: "qa@example.com", Expires: fixtureAt(-5 * 24 * time.Hour), State: finding.WaiverExpired,
+			Fingerprints: []string{fp("private-key-openssh")}},
+		{Source: ".trivyignore:3", Scope: "vuln=CVE-2020-0001", State: finding.WaiverUnused},
+		{ID: "tf-logs", Source: "tollgate.yaml:27", Scope: "misconfig rule=TF-AWS-S3-PUBLIC-ACL", Owner: "infra@example.com",
+			Expires: fixtureAt(6 * 24 * time.Hour), State: finding.WaiverUnused, ExpiringSoon: true},
+	}
 	r.Verdict = finding.Verdict{
 		Result: finding.Fail,
 		FailOn: "HIGH",
@@ -244,6 +256,8 @@ func sampleReport() *Report {
 			{Rule: "license-deny", Effect: finding.Fail, Message: "AGPL-3.0-only is denied by policy", Fingerprints: []string{fp("license-deny")}},
 			{Rule: "waiver-expiring", Effect: finding.Warn, Message: "waiver for GHSA-jf85-cpcp-j695 expires on 2026-04-13",
 				Fingerprints: []string{fp("GHSA-jf85-cpcp-j695")}},
+			{Rule: "waiver-expired", Effect: finding.Warn, Message: "waiver old-test-key (tollgate.yaml:20) expired on 2026-03-09",
+				Fingerprints: []string{fp("private-key-openssh")}},
 			{Rule: "not-checked", Effect: finding.Warn, Message: "container image layers: no image given"},
 		},
 		Counted: map[string]int{"CRITICAL": 1, "HIGH": 4, "MEDIUM": 1, "LOW": 2},
