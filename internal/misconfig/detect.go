@@ -44,7 +44,7 @@ func detect(p string) fileType {
 	case lower == "action.yml" || lower == "action.yaml":
 		return typeAction
 	case lower == ".gitlab-ci.yml" || lower == ".gitlab-ci.yaml" || strings.HasSuffix(lower, ".gitlab-ci.yml") ||
-		strings.HasSuffix(lower, ".gitlab-ci.yaml") || strings.HasPrefix(("/" + dir + "/"), "/.gitlab/ci/"):
+		strings.HasSuffix(lower, ".gitlab-ci.yaml") || strings.HasPrefix(("/"+dir+"/"), "/.gitlab/ci/"):
 		return typeGitLab
 	case strings.HasPrefix(lower, "docker-compose") || strings.HasPrefix(lower, "compose.") || strings.HasPrefix(lower, "compose-"):
 		return typeCompose
