@@ -124,7 +124,7 @@ func runScan(c *cobra.Command, path string, f scanFlags) error {
 	var src scan.Source
 	switch {
 	case f.history || f.staged:
-		src, err = target.OpenGit(path, target.GitOptions{Since: f.since, Staged: f.staged, SkipFiles: f.skipFiles, SkipDirs: f.skipDirs})
+		src, err = target.OpenGit(path, target.GitOptions{Since: f.since, Staged: f.staged, SkipFiles: f.skipFiles, SkipDirs: f.skipDirs, MaxFileSize: f.maxFileSize})
 	case f.since != "":
 		return fmt.Errorf("--since needs --history")
 	default:

@@ -124,6 +124,9 @@ func Run(ctx context.Context, src Source, opts Options) (*finding.Report, error)
 	walkErr := src.Walk(ctx, emit, skip)
 	close(jobs)
 	wg.Wait()
+	if cc, ok := src.(interface{ CommitCount() int }); ok { // history sources (target.Git) count commits
+		rep.Stats.Commits = cc.CommitCount()
+	}
 	rep.Timings = append(rep.Timings, finding.Timing{Phase: "walk+analyze", Milliseconds: ms(time.Since(walkStart))})
 	if walkErr != nil {
 		return rep, walkErr
