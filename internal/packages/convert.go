@@ -1,7 +1,10 @@
 package packages
 
 import (
+	"strings"
+
 	"github.com/google/osv-scalibr/extractor"
+	"github.com/google/osv-scalibr/extractor/filesystem/language/python/requirements"
 	apkmeta "github.com/google/osv-scalibr/extractor/filesystem/os/apk/metadata"
 	dpkgmeta "github.com/google/osv-scalibr/extractor/filesystem/os/dpkg/metadata"
 
@@ -45,6 +48,13 @@ func convert(p *extractor.Package, f *scan.File, extractorName string) finding.P
 		}
 	}
 	switch m := p.Metadata.(type) {
+	case *requirements.Metadata:
+		// "Flask>=2.0" names a floor, not what is installed: report it unpinned (Version "") rather
+		// than matching advisories against a version that may never be deployed.
+		if m.VersionComparator != "==" && m.VersionComparator != "===" {
+			out.Version = ""
+			out.PURL = strings.TrimSuffix(out.PURL, "@"+p.Version)
+		}
 	case *dpkgmeta.Metadata:
 		out.SourceName, out.SourceVersion = m.SourceName, m.SourceVersion
 		if out.SourceName == "" {

@@ -4,8 +4,10 @@ package scanners
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
+	"github.com/tollgate-dev/tollgate/internal/packages"
 	"github.com/tollgate-dev/tollgate/internal/scan"
 	"github.com/tollgate-dev/tollgate/internal/secrets"
 )
@@ -19,6 +21,9 @@ type Config struct {
 type constructor func(Config) (scan.Analyzer, error)
 
 var registry = map[string]constructor{
+	// package lists dependencies only (what `tollgate sbom` runs); vuln and license pull it in too.
+	"package": func(Config) (scan.Analyzer, error) { return packages.New(packages.Options{}), nil },
+	"license": func(Config) (scan.Analyzer, error) { return packages.NewLicenseScanner(), nil },
 	"secret": func(c Config) (scan.Analyzer, error) {
 		return secrets.New(secrets.Options{ConfigPath: c.SecretConfig})
 	},
@@ -39,6 +44,11 @@ func Names() []string {
 
 // Build constructs the named analyzers in a fixed order.
 func Build(names []string, c Config) ([]scan.Analyzer, error) {
+	// Scanners that read rep.Packages in Finish share one package extractor: the engine dedups
+	// nothing, so extraction would run twice if each brought its own.
+	if slices.ContainsFunc(names, func(n string) bool { return n == "vuln" || n == "license" }) && !slices.Contains(names, "package") {
+		names = append(slices.Clone(names), "package")
+	}
 	sort.Strings(names)
 	var out []scan.Analyzer
 	for _, n := range names {
