@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tollgate-dev/tollgate/internal/finding"
-	"github.com/tollgate-dev/tollgate/internal/policy"
 	"github.com/tollgate-dev/tollgate/internal/report"
 	"github.com/tollgate-dev/tollgate/internal/scan"
 	"github.com/tollgate-dev/tollgate/internal/scanners"
@@ -38,6 +37,7 @@ type scanFlags struct {
 	history     bool
 	since       string
 	staged      bool
+	gate        gateFlags
 }
 
 func newScanCmd() *cobra.Command {
@@ -78,13 +78,14 @@ Every flag can also be set as TOLLGATE_<FLAG> in the environment (e.g. TOLLGATE_
 	fl.BoolVar(&f.history, "history", false, "scan the lines added by every commit of the git repository at TARGET")
 	fl.StringVar(&f.since, "since", "", "with --history: only commits not reachable from this ref (the pull-request case)")
 	fl.BoolVar(&f.staged, "staged", false, "scan the staged diff of the git repository at TARGET (the pre-commit case)")
+	addGateFlags(fl, &f.gate)
 	return c
 }
 
 func runScan(c *cobra.Command, path string, f scanFlags) error {
-	failOn, err := finding.ParseSeverity(f.failOn)
+	pol, err := loadGate(c, path, f)
 	if err != nil {
-		return fmt.Errorf("--fail-on: %w", err)
+		return err
 	}
 	show := map[finding.Severity]bool{}
 	for _, s := range f.severity {
@@ -149,7 +150,9 @@ func runScan(c *cobra.Command, path string, f scanFlags) error {
 	rep.Tool = finding.Tool{Name: "tollgate", Version: version}
 	rep.Scanners = append([]string(nil), f.scanners...)
 	rep.FinishedAt = time.Now().UTC()
-	policy.Evaluate(rep, policy.Policy{FailOn: failOn})
+	if err := applyGate(ctx, rep, pol, path, f, cfg); err != nil {
+		return err
+	}
 
 	shown := rep
 	if len(show) > 0 {
@@ -163,6 +166,9 @@ func runScan(c *cobra.Command, path string, f scanFlags) error {
 		shown = &cp
 	}
 	if err := writeReport(c, format, f.output, shown, tty); err != nil {
+		return err
+	}
+	if err := writeExtraReports(f.gate.reports, rep); err != nil {
 		return err
 	}
 	if f.debug {
