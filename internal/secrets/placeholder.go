@@ -1,0 +1,156 @@
+package secrets
+
+import (
+	"math"
+	"regexp"
+	"strings"
+)
+
+// placeholderWords are parts of values people write instead of a secret. Matched case-insensitively
+// anywhere in the candidate; they are long or odd enough that a random token hardly ever holds one.
+var placeholderWords = []string{
+	"example", "xxxx", "****", "....", "####", "changeme", "change_me", "change-me", "changeit",
+	"placeholder", "your_", "your-", "yourkey", "yourtoken", "yoursecret", "<", ">", "${", "{{", "}}",
+	"%(", "%s", "dummy", "redacted", "replace_", "replaceme", "insert_", "fake_", "fakekey", "faketoken",
+	"sample", "process.env", "os.environ", "os.getenv", "getenv(", "secrets.", "env(", "vault:",
+	"0000000000", "1234567890", "abcdefghij", "qwertyuiop", "notreal", "not_a_real", "notasecret",
+	"foobar", "lorem", "ipsum", "todo", "fixme", "xyz123", "aaaaaaaa", "test_key", "testkey", "testtoken",
+	"test-token", "test_token", "secret_key_here", "token_here", "key_here",
+}
+
+// genericStopwords are values a generic assignment rule should not take for a password or key.
+var genericStopwords = []string{
+	"password", "passwd", "secret", "token", "apikey", "api_key", "undefined", "null", "none", "true",
+	"false", "required", "optional", "string", "bearer", "basic", "config", "settings", "default",
+	"localhost", "admin", "username", "example", "test", "mock", "stub",
+}
+
+var (
+	uuidRe   = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	hexRe    = regexp.MustCompile(`^[0-9a-fA-F]+$`)
+	bcryptRe = regexp.MustCompile(`^\$(2[abxy]?|argon2i?d?|scrypt|pbkdf2[-_a-z0-9]*|[156])\$`)
+	// hashContext marks a line that talks about digests, not credentials.
+	hashContext = regexp.MustCompile(`(?i)sha[-_]?(1|256|384|512)|\bdigest\b|checksum|integrity|\bcommit\b|\brevision\b|\bhash\b|\bh1:`)
+)
+
+// isPlaceholder reports values that are clearly not real secrets: template syntax, environment
+// lookups, documentation stand-ins and degenerate strings.
+func isPlaceholder(s string) bool {
+	if len(s) < 4 {
+		return true
+	}
+	ls := strings.ToLower(s)
+	for _, w := range placeholderWords {
+		if strings.Contains(ls, w) {
+			return true
+		}
+	}
+	if s[0] == '$' && len(s) > 1 && (s[1] == '{' || s[1] == '(' || s[1] == '_' || isUpper(s[1])) {
+		return true
+	}
+	return degenerate(s)
+}
+
+// degenerate is true for strings with too few distinct characters or a long run of one character:
+// "aaaaaaaaaaaaaaaa", "abababababababab", "0000…1".
+func degenerate(s string) bool {
+	var seen [256]bool
+	distinct, run, maxRun := 0, 0, 0
+	for i := 0; i < len(s); i++ {
+		if !seen[s[i]] {
+			seen[s[i]] = true
+			distinct++
+		}
+		if i > 0 && s[i] == s[i-1] {
+			run++
+		} else {
+			run = 1
+		}
+		maxRun = max(maxRun, run)
+	}
+	if len(s) >= 8 && distinct <= 3 {
+		return true
+	}
+	return maxRun >= 6 && maxRun*3 >= len(s)
+}
+
+// genericReject holds the extra decoys of assignment-style rules: UUIDs, hashes and digests,
+// password hashes, file paths, URLs and plain words.
+func genericReject(secret, line string) bool {
+	if containsStopwordExact(secret) || uuidRe.MatchString(secret) || bcryptRe.MatchString(secret) {
+		return true
+	}
+	if strings.Contains(secret, "://") || strings.HasPrefix(secret, "/") || strings.HasPrefix(secret, "./") {
+		return true
+	}
+	if hexRe.MatchString(secret) && (len(secret) == 40 || len(secret) == 64 || len(secret) == 128) && hashContext.MatchString(line) {
+		return true
+	}
+	if strings.HasPrefix(secret, "sha256-") || strings.HasPrefix(secret, "sha512-") || strings.HasPrefix(secret, "sha1-") {
+		return true
+	}
+	return looksLikeText(secret)
+}
+
+func containsStopwordExact(s string) bool {
+	ls := strings.ToLower(s)
+	for _, w := range genericStopwords {
+		if ls == w {
+			return true
+		}
+	}
+	return false
+}
+
+// looksLikeText is true for identifiers and prose: letters only, split by separators, with no digit
+// anywhere and no case change inside a segment (random tokens almost always have one of those).
+func looksLikeText(s string) bool {
+	digits, caseFlips, letters := 0, 0, 0
+	prevLower := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+			prevLower = false
+		case c >= 'a' && c <= 'z':
+			letters++
+			prevLower = true
+		case c >= 'A' && c <= 'Z':
+			letters++
+			if prevLower {
+				caseFlips++
+			}
+			prevLower = false
+		default:
+			prevLower = false
+		}
+	}
+	if digits > 0 {
+		return false
+	}
+	// camelCase identifiers flip case once per word; random mixed-case tokens flip far more often.
+	return caseFlips*5 <= letters
+}
+
+func isUpper(b byte) bool { return b >= 'A' && b <= 'Z' }
+
+// shannon returns the Shannon entropy of s in bits per byte.
+func shannon(s string) float64 {
+	if s == "" {
+		return 0
+	}
+	var counts [256]int
+	for i := 0; i < len(s); i++ {
+		counts[s[i]]++
+	}
+	n := float64(len(s))
+	var h float64
+	for _, c := range counts {
+		if c > 0 {
+			p := float64(c) / n
+			h -= p * math.Log2(p)
+		}
+	}
+	return h
+}
