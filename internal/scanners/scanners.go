@@ -10,12 +10,15 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/packages"
 	"github.com/tollgate-dev/tollgate/internal/scan"
 	"github.com/tollgate-dev/tollgate/internal/secrets"
+	"github.com/tollgate-dev/tollgate/internal/vulndb"
 )
 
 // Config carries what constructors need from flags and the config file.
 type Config struct {
 	// SecretConfig is a gitleaks-format TOML file (--config or .gitleaks.toml in the target).
 	SecretConfig string
+	// Vuln configures the vulnerability database the vuln scanner reads (--db-* flags, --offline).
+	Vuln vulndb.ScanOptions
 }
 
 type constructor func(Config) (scan.Analyzer, error)
@@ -24,6 +27,7 @@ var registry = map[string]constructor{
 	// package lists dependencies only (what `tollgate sbom` runs); vuln and license pull it in too.
 	"package": func(Config) (scan.Analyzer, error) { return packages.New(packages.Options{}), nil },
 	"license": func(Config) (scan.Analyzer, error) { return packages.NewLicenseScanner(), nil },
+	"vuln":    func(c Config) (scan.Analyzer, error) { return vulndb.NewScanner(c.Vuln), nil },
 	"secret": func(c Config) (scan.Analyzer, error) {
 		return secrets.New(secrets.Options{ConfigPath: c.SecretConfig})
 	},

@@ -341,9 +341,19 @@ func vulnFinding(p finding.Package, base string, v version, g group) finding.Fin
 			CVSSVector:   sc.Vector,
 			CVSSScore:    sc.Score,
 			Published:    parseTime(lead.Published),
+			FixPublished: fixPublished(fix, lead.Published),
 			Manifest:     p.Manifest,
 		},
 	}
+}
+
+// fixPublished approximates when the fix became known: OSV records no release dates, and an
+// advisory naming a fixed version is published after (rarely before) the fixing release.
+func fixPublished(fix, published string) *time.Time {
+	if fix == "" {
+		return nil
+	}
+	return parseTime(published)
 }
 
 func unpinnedFinding(p finding.Package) finding.Finding {

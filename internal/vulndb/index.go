@@ -33,7 +33,7 @@ const (
 	// maxRecord bounds one key's compressed record; the largest real ones are a few hundred KB.
 	maxRecord = 64 << 20
 	// maxRecordDecoded bounds what one record may inflate to.
-	maxRecordDecoded = 256 << 20
+	maxRecordDecoded = 64 << 20
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -256,6 +256,12 @@ func (ix *index) record(e keyEntry) ([]*Advisory, error) {
 	buf := make([]byte, e.n)
 	if _, err := ix.f.ReadAt(buf, int64(e.off)); err != nil {
 		return nil, fmt.Errorf("read record %s/%s: %w", e.eco, e.name, err)
+	}
+	// The frame header says how large the record inflates to and the decoder allocates that up
+	// front; a damaged header must not cost hundreds of MB. JSON never compresses 1000:1.
+	var h zstd.Header
+	if err := h.Decode(buf); err != nil || (h.HasFCS && h.FrameContentSize > e.n*1000+1<<16) {
+		return nil, fmt.Errorf("%w: record %s/%s: bad frame header", errCorruptIndex, e.eco, e.name)
 	}
 	_, dec := codecs()
 	js, err := dec.DecodeAll(buf, nil)

@@ -192,6 +192,9 @@ func fetchUnit(ctx context.Context, b *builder, base *url.URL, eco string, o *Op
 	s := sha256.New()
 	limit := o.Limits.orDefault().MaxDownload
 	n, err := io.Copy(io.MultiWriter(tmp, c, s), io.LimitReader(resp.Body, limit+1))
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return false, fmt.Errorf("%w: truncated download of %s (%d bytes, announced %d)", ErrRefused, u.Redacted(), n, resp.ContentLength)
+	}
 	if err != nil {
 		return false, fmt.Errorf("download %s: %w", u.Redacted(), err)
 	}
