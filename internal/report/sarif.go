@@ -42,8 +42,15 @@ var severityBand = map[finding.Severity]struct{ lo, hi, def float64 }{
 	finding.Low:      {0.1, 3.9, 2.0},
 }
 
-var sarifLevel = map[finding.Severity]string{
-	finding.Critical: "error", finding.High: "error", finding.Medium: "warning", finding.Low: "note", finding.Unknown: "note",
+// sarifLevel maps severity to SARIF level; anything unrated or out of range is a note.
+func sarifLevel(s finding.Severity) string {
+	switch s {
+	case finding.Critical, finding.High:
+		return "error"
+	case finding.Medium:
+		return "warning"
+	}
+	return "note"
 }
 
 // writeSARIF writes one SARIF 2.1.0 run that GitHub code scanning accepts: rules with help and
@@ -149,7 +156,7 @@ func sarifRules(fs []finding.Finding) []*sarif.ReportingDescriptor {
 		rule := sarif.NewRule(id).
 			WithShortDescription(sarif.NewMultiformatMessageString(title)).
 			WithFullDescription(sarif.NewMultiformatMessageString(full)).
-			WithDefaultConfiguration(&sarif.ReportingConfiguration{Level: sarifLevel[f.Severity]})
+			WithDefaultConfiguration(&sarif.ReportingConfiguration{Level: sarifLevel(f.Severity)})
 		rule.Help = sarifHelp(f, title)
 		if u := helpURI(f); u != "" {
 			rule.WithHelpURI(u)
@@ -255,7 +262,7 @@ func sarifResult(f finding.Finding) *sarif.Result {
 	if c := f.Location.Commit; c != nil && c.Hash != "" {
 		msg += " (commit " + shorten(sarifLine(c.Hash), 12) + ")"
 	}
-	res := &sarif.Result{RuleID: &id, Level: sarifPtr(sarifLevel[f.Severity]), Message: *sarif.NewTextMessage(msg)}
+	res := &sarif.Result{RuleID: &id, Level: sarifPtr(sarifLevel(f.Severity)), Message: *sarif.NewTextMessage(msg)}
 	if loc := sarifLocation(f); loc != nil {
 		res.Locations = []*sarif.Location{loc}
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/owenrumney/go-sarif/v2/sarif"
@@ -25,23 +26,28 @@ func TestSARIFGolden(t *testing.T) {
 	}
 }
 
-func compileSARIFSchema(t testing.TB) *jsonschema.Schema {
-	t.Helper()
+// sarifSchema compiles testdata/sarif-github.schema.json once; the fuzz test validates often.
+var sarifSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
 	f, err := os.Open(filepath.Join("testdata", "sarif-github.schema.json"))
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	defer f.Close()
 	doc, err := jsonschema.UnmarshalJSON(f)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	c := jsonschema.NewCompiler()
 	c.AssertFormat()
 	if err := c.AddResource("sarif-github.schema.json", doc); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	s, err := c.Compile("sarif-github.schema.json")
+	return c.Compile("sarif-github.schema.json")
+})
+
+func compileSARIFSchema(t testing.TB) *jsonschema.Schema {
+	t.Helper()
+	s, err := sarifSchema()
 	if err != nil {
 		t.Fatal(err)
 	}
