@@ -38,6 +38,7 @@ type scanFlags struct {
 	since       string
 	staged      bool
 	gate        gateFlags
+	db          dbFlags
 }
 
 func newScanCmd() *cobra.Command {
@@ -79,6 +80,7 @@ Every flag can also be set as TOLLGATE_<FLAG> in the environment (e.g. TOLLGATE_
 	fl.StringVar(&f.since, "since", "", "with --history: only commits not reachable from this ref (the pull-request case)")
 	fl.BoolVar(&f.staged, "staged", false, "scan the staged diff of the git repository at TARGET (the pre-commit case)")
 	addGateFlags(fl, &f.gate)
+	addDBFlags(fl, &f.db)
 	return c
 }
 
@@ -115,6 +117,9 @@ func runScan(c *cobra.Command, path string, f scanFlags) error {
 		if p := filepath.Join(path, ".gitleaks.toml"); fileExists(p) {
 			cfg.SecretConfig = p
 		}
+	}
+	if cfg.Vuln, err = f.db.scanOptions(stderr, f.quiet); err != nil {
+		return err
 	}
 	analyzers, err := scanners.Build(f.scanners, cfg)
 	if err != nil {
