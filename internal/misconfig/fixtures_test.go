@@ -83,14 +83,10 @@ func fixture(t *testing.T, id string) (pos, neg fstest.MapFS) {
 // TestEveryCheckHasFixtures is the contract: every registered check fires on its positive fixture
 // (at a real line) and stays quiet on its negative one, and neither fixture fails to parse.
 func TestEveryCheckHasFixtures(t *testing.T) {
-	s, err := New(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, c := range check.All() {
 		t.Run(c.ID, func(t *testing.T) {
 			pos, neg := fixture(t, c.ID)
-			rp := runTree(t, s, pos)
+			rp := runTree(t, newScanner(t), pos)
 			if len(rp.Skipped) > 0 {
 				t.Errorf("positive fixture skipped: %+v", rp.Skipped)
 			}
@@ -109,7 +105,7 @@ func TestEveryCheckHasFixtures(t *testing.T) {
 			if !fired {
 				t.Errorf("did not fire on positive fixture; got %v", ruleIDs(rp))
 			}
-			rn := runTree(t, s, neg)
+			rn := runTree(t, newScanner(t), neg)
 			if len(rn.Skipped) > 0 {
 				t.Errorf("negative fixture skipped: %+v", rn.Skipped)
 			}
@@ -120,6 +116,16 @@ func TestEveryCheckHasFixtures(t *testing.T) {
 			}
 		})
 	}
+}
+
+// newScanner builds a fresh analyzer: one Scanner serves one scan (it caches Terraform modules by
+// directory), so every tree gets its own.
+func newScanner(t testing.TB) *Scanner {
+	s, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 func ruleIDs(r *finding.Report) []string {

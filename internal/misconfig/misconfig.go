@@ -37,7 +37,8 @@ type Options struct {
 	Severity map[string]finding.Severity
 }
 
-// Scanner is the misconfiguration analyzer.
+// Scanner is the misconfiguration analyzer. One Scanner serves one scan: it caches Terraform module
+// evaluations by directory for the tree it is walking.
 type Scanner struct {
 	opts     Options
 	disabled map[string]bool
