@@ -13,6 +13,9 @@ var ignoreRe = regexp.MustCompile(`tollgate:ignore(?::([A-Za-z0-9_,\-]+))?(?:[ \
 type ignore struct {
 	ids    []string // empty: every check
 	reason string
+	// own is true when the directive is alone on its line (a comment line), so it also covers the
+	// line below; a trailing comment covers only its own line.
+	own bool
 }
 
 // ignores maps 1-based line numbers to the ignore directives written on them.
@@ -28,7 +31,7 @@ func parseIgnores(content []byte) ignores {
 			continue
 		}
 		for _, m := range ignoreRe.FindAllSubmatch(line, -1) {
-			ig := ignore{reason: strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(string(m[2])), "*/"))}
+			ig := ignore{reason: strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(string(m[2])), "*/")), own: commentLine(line)}
 			if len(m[1]) > 0 {
 				ig.ids = strings.Split(string(m[1]), ",")
 			}
@@ -50,6 +53,9 @@ func (ig ignores) match(id string, lines ...int) (ignore, bool) {
 		}
 		for _, cand := range [...]int{l, l - 1} {
 			for _, d := range ig[cand] {
+				if cand != l && !d.own {
+					continue
+				}
 				if len(d.ids) == 0 {
 					return d, true
 				}
@@ -62,4 +68,9 @@ func (ig ignores) match(id string, lines ...int) (ignore, bool) {
 		}
 	}
 	return ignore{}, false
+}
+
+func commentLine(line []byte) bool {
+	t := bytes.TrimSpace(line)
+	return bytes.HasPrefix(t, []byte("#")) || bytes.HasPrefix(t, []byte("//")) || bytes.HasPrefix(t, []byte("/*"))
 }

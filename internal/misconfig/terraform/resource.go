@@ -167,4 +167,3 @@ func (n node) refersTo(name, addr string) bool {
 	}
 	return false
 }
-

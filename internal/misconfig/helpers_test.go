@@ -1,0 +1,13 @@
+package misconfig
+
+import (
+	"os"
+	"testing"
+)
+
+func writeFile(t *testing.T, p, s string) {
+	t.Helper()
+	if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
