@@ -1,0 +1,46 @@
+package policy
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestImportIgnoreFiles(t *testing.T) {
+	ws, warns, err := importIgnoreFiles("testdata/imports", &Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var scopes []string
+	for _, w := range ws {
+		scopes = append(scopes, w.Source+" "+w.Scope())
+	}
+	got := strings.Join(scopes, "\n")
+	for _, want := range []string{
+		".trivyignore:2 vuln=CVE-2019-10744",
+		".trivyignore:3 vuln=GHSA-4374-p667-p6c8",
+		".trivyignore.yaml:2 vuln=CVE-2023-45288 package=golang.org/x/net versions==v0.15.0",
+		".trivyignore.yaml:9 rule=K8S-PRIVILEGED path=deploy/k8s/web.yaml",
+		".trivyignore.yaml:9 rule=K8S-PRIVILEGED path=deploy/k8s/api.yaml",
+		".trivyignore.yaml:12 license=GPL-3.0-only",
+		".gitleaksignore:1 rule=aws-access-key-id path=config/prod.env",
+		".gitleaksignore:2 rule=github-pat path=scripts/deploy.sh",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("imported waivers lack %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "AVD-DS-0002") {
+		t.Error("an entry with an invalid expiry must not be imported (it would never expire)")
+	}
+	allWarn := strings.Join(warns, "\n")
+	for _, want := range []string{".trivyignore:4: invalid date", `.trivyignore:5: "foo"`, ".trivyignore.yaml:7: entry without id", ".gitleaksignore:3: not a gitleaks fingerprint", "rule+file"} {
+		if !strings.Contains(allWarn, want) {
+			t.Errorf("warnings lack %q:\n%s", want, allWarn)
+		}
+	}
+	off := false
+	ws, _, _ = importIgnoreFiles("testdata/imports", &Config{Imports: Imports{Trivyignore: &off, Gitleaksignore: &off}})
+	if len(ws) != 0 {
+		t.Errorf("imports off still imported %d", len(ws))
+	}
+}
