@@ -42,9 +42,11 @@ const maxResumes = 200
 // commit's added lines of one file; its LineMap gives their line numbers in that commit.
 //
 // Why the git binary and not go-git: both were measured on the same generated repository of 5,000
-// commits (bench/cmd/genhistory; BenchmarkHistoryGitBinary vs BenchmarkHistoryGoGit in
-// git_gogit_test.go, 2 cores): `git log -p -U0` parsed as a stream took 2.1 s, go-git's
-// commit-by-commit Patch took 41 s and holds whole blobs in memory. See gitdiff.go for the parser.
+// commits (go run ./bench/cmd/genhistory; BenchmarkHistoryGitBinary vs BenchmarkHistoryGoGit in
+// git_gogit_test.go, AMD EPYC, 2 shared cores, median of 3): `git log -p -U0 --cc` parsed as a
+// stream took 1.0 s and 11 MB of allocations; go-git (tree diff against the first parent, full
+// patch) took 24.1 s and 3.8 GB of allocations, and skips merge resolutions. Both found the same
+// files with added lines (TestGoGitAgrees).
 type Git struct {
 	git     *gitRunner
 	name    string
