@@ -95,33 +95,48 @@ func (db *DB) Match(ctx context.Context, pkgs []finding.Package) (*MatchResult, 
 		byKey[k] = advs[i]
 	}
 
-	// Evaluate each distinct (key, release, version) once.
-	hits := map[pkgQuery][]hit{}
-	var mu sync.Mutex
-	qs := make([]pkgQuery, 0, len(queries))
+	// Evaluate each distinct (key, release, version) once, grouped by key so each advisory's
+	// events are parsed once however many versions of the package the scan holds.
+	byKeyQueries := map[key][]pkgQuery{}
 	for q := range queries {
 		if len(byKey[q.k]) > 0 {
-			qs = append(qs, q)
+			byKeyQueries[q.k] = append(byKeyQueries[q.k], q)
 		}
 	}
+	work := make([]key, 0, len(byKeyQueries))
+	for k := range byKeyQueries {
+		work = append(work, k)
+	}
+	hits := map[pkgQuery][]hit{}
+	var mu sync.Mutex
 	var bad []string
-	parallel(len(qs), func(i int) {
-		q := qs[i]
-		v, err := parseVersion(q.k.eco, q.ver)
-		if err != nil {
-			mu.Lock()
-			bad = append(bad, fmt.Sprintf("%s/%s@%s", q.k.eco, q.k.name, q.ver))
-			mu.Unlock()
-			return
+	parallel(len(work), func(i int) {
+		k := work[i]
+		preps := make([]prepared, len(byKey[k]))
+		for j, a := range byKey[k] {
+			preps[j] = prepare(a, k)
 		}
-		var hs []hit
-		for _, a := range byKey[q.k] {
-			if in, fixes := affects(a, q.k, q.suffix, v); in {
-				hs = append(hs, hit{adv: a, fixes: fixes})
+		local := map[pkgQuery][]hit{}
+		var localBad []string
+		for _, q := range byKeyQueries[k] {
+			v, err := parseVersion(k.eco, q.ver)
+			if err != nil {
+				localBad = append(localBad, fmt.Sprintf("%s/%s@%s", k.eco, k.name, q.ver))
+				continue
 			}
+			var hs []hit
+			for j := range preps {
+				if in, fixes := preps[j].affects(k, q.suffix, v); in {
+					hs = append(hs, hit{adv: preps[j].adv, fixes: fixes})
+				}
+			}
+			local[q] = hs
 		}
 		mu.Lock()
-		hits[q] = hs
+		for q, hs := range local {
+			hits[q] = hs
+		}
+		bad = append(bad, localBad...)
 		mu.Unlock()
 	})
 	sort.Strings(bad)

@@ -1,8 +1,6 @@
 package vulndb
 
 import (
-	"cmp"
-	"slices"
 	"strings"
 
 	"github.com/google/osv-scalibr/semantic"
@@ -29,16 +27,13 @@ func parseVersion(eco, raw string) (version, error) {
 	return v, nil
 }
 
-// compareTo orders the installed version against an advisory's version string.
-func (v version) compareTo(s string) (int, bool) {
-	if v.parsed == nil {
+// cmp orders the installed version against a parsed advisory version.
+func (v version) cmp(w semantic.Version) (int, bool) {
+	if v.parsed == nil || w == nil {
 		return 0, false
 	}
-	c, err := v.parsed.CompareStr(s)
-	if err != nil {
-		return 0, false
-	}
-	return c, true
+	c, err := v.parsed.Compare(w)
+	return c, err == nil
 }
 
 // hit is one advisory that affects one installed version, with the fixes above it.
@@ -47,19 +42,112 @@ type hit struct {
 	fixes []string
 }
 
-// affects evaluates every affected entry of adv naming the package (name already normalised into
-// the key) in the package's release, and returns the fixed versions above v when it is affected.
-func affects(adv *Advisory, k key, pkgSuffix string, v version) (bool, []string) {
-	hitAny := false
-	var fixes []string
+// prepared is an advisory with its affected entries for one key, event versions parsed and sorted
+// once, so evaluating many installed versions of the same package costs comparisons only.
+type prepared struct {
+	adv     *Advisory
+	entries []preparedEntry
+}
+
+type preparedEntry struct {
+	suffix   string
+	versions []string
+	ranges   []preparedRange
+}
+
+type pev struct {
+	kind byte // 'i'ntroduced, 'f'ixed, 'l'ast_affected
+	raw  string
+	zero bool // introduced "0": before everything
+	v    semantic.Version
+}
+
+type preparedRange struct {
+	evs    []pev
+	limits []semantic.Version
+}
+
+// prepare keeps the entries of adv that name key k and parses their events in k's ecosystem.
+// Events whose version the ecosystem cannot read are dropped (they cannot be ordered).
+func prepare(adv *Advisory, k key) prepared {
+	p := prepared{adv: adv}
 	for i := range adv.Affected {
 		a := &adv.Affected[i]
 		base, suffix := splitEcosystem(a.Ecosystem)
-		if base != k.eco || normaliseName(base, a.Name) != k.name || !sameRelease(base, pkgSuffix, suffix) {
+		if base != k.eco || normaliseName(base, a.Name) != k.name {
 			continue
 		}
-		in, fx := entryAffects(a, v)
-		if in {
+		e := preparedEntry{suffix: suffix, versions: a.Versions}
+		for _, r := range a.Ranges {
+			var pr preparedRange
+			for _, ev := range r.Events {
+				var x pev
+				switch {
+				case ev.Introduced != "":
+					x = pev{kind: 'i', raw: ev.Introduced, zero: ev.Introduced == "0"}
+				case ev.Fixed != "":
+					x = pev{kind: 'f', raw: ev.Fixed}
+				case ev.LastAffected != "":
+					x = pev{kind: 'l', raw: ev.LastAffected}
+				case ev.Limit != "":
+					if ev.Limit != "*" {
+						if lv, err := semantic.Parse(ev.Limit, k.eco); err == nil {
+							pr.limits = append(pr.limits, lv)
+						}
+					}
+					continue
+				default:
+					continue
+				}
+				if !x.zero {
+					pv, err := semantic.Parse(x.raw, k.eco)
+					if err != nil {
+						continue
+					}
+					x.v = pv
+				}
+				pr.evs = append(pr.evs, x)
+			}
+			sortEvents(pr.evs)
+			e.ranges = append(e.ranges, pr)
+		}
+		p.entries = append(p.entries, e)
+	}
+	return p
+}
+
+// sortEvents orders by version, "0" first; at equal versions introduced comes before fixed so an
+// empty range stays empty. Insertion sort: ranges have a handful of events.
+func sortEvents(evs []pev) {
+	less := func(a, b pev) bool {
+		if a.zero != b.zero {
+			return a.zero
+		}
+		if !a.zero {
+			if c, err := a.v.Compare(b.v); err == nil && c != 0 {
+				return c < 0
+			}
+		}
+		return a.kind == 'i' && b.kind != 'i'
+	}
+	for i := 1; i < len(evs); i++ {
+		for j := i; j > 0 && less(evs[j], evs[j-1]); j-- {
+			evs[j], evs[j-1] = evs[j-1], evs[j]
+		}
+	}
+}
+
+// affects evaluates the prepared entries for the package's release and returns the fixed versions
+// above v when it is affected.
+func (p *prepared) affects(k key, pkgSuffix string, v version) (bool, []string) {
+	hitAny := false
+	var fixes []string
+	for i := range p.entries {
+		e := &p.entries[i]
+		if !sameRelease(k.eco, pkgSuffix, e.suffix) {
+			continue
+		}
+		if in, fx := e.affects(v); in {
 			hitAny = true
 			fixes = append(fixes, fx...)
 		}
@@ -67,120 +155,89 @@ func affects(adv *Advisory, k key, pkgSuffix string, v version) (bool, []string)
 	return hitAny, fixes
 }
 
-// entryAffects follows the OSV evaluation: the version is listed in versions[], or some SEMVER or
+// affects follows the OSV evaluation: the version is listed in versions[], or some SEMVER or
 // ECOSYSTEM range contains it. GIT ranges were dropped at import — they order commits, not
 // releases — so an entry mixing GIT with SEMVER still matches by its SEMVER range (osv-scalibr's
-// matcher stops at the first GIT range). An entry with neither ranges nor versions affects nothing.
-func entryAffects(a *Affected, v version) (bool, []string) {
-	for _, listed := range a.Versions {
+// matcher gives up at the first GIT range). An entry with neither ranges nor versions affects
+// nothing, as in osv-scalibr.
+func (e *preparedEntry) affects(v version) (bool, []string) {
+	for _, listed := range e.versions {
 		if listed == v.raw || strings.TrimPrefix(listed, "v") == strings.TrimPrefix(v.raw, "v") {
-			// A listed version: the fix is whatever the ranges say comes next.
-			return true, fixesAbove(a, v)
-		}
-		if c, ok := v.compareTo(listed); ok && c == 0 {
-			return true, fixesAbove(a, v)
+			return true, e.fixesAbove(v)
 		}
 	}
 	if v.parsed == nil {
 		return false, nil
 	}
-	for _, r := range a.Ranges {
-		if in, fix := rangeContains(r, v); in {
-			return true, fix
+	if len(e.ranges) == 0 {
+		// A bare list: compare by the ecosystem's equality too (PEP 440: 0.5 == 0.5.0).
+		for _, listed := range e.versions {
+			if c, err := v.parsed.CompareStr(listed); err == nil && c == 0 {
+				return true, nil
+			}
+		}
+		return false, nil
+	}
+	for _, r := range e.ranges {
+		if r.contains(v) {
+			return true, e.fixesAbove(v)
 		}
 	}
 	return false, nil
 }
 
-// rangeContains walks the events in version order: introduced opens, fixed closes (exclusive),
-// last_affected closes (inclusive); limit caps the whole range.
-func rangeContains(r Range, v version) (bool, []string) {
-	type ev struct {
-		kind  byte // i, f, l
-		ver   string
-		order int // kind order for equal versions: introduced before fixed
-	}
-	evs := make([]ev, 0, len(r.Events))
-	var limits []string
-	for _, e := range r.Events {
-		switch {
-		case e.Introduced != "":
-			evs = append(evs, ev{'i', e.Introduced, 0})
-		case e.Fixed != "":
-			evs = append(evs, ev{'f', e.Fixed, 1})
-		case e.LastAffected != "":
-			evs = append(evs, ev{'l', e.LastAffected, 1})
-		case e.Limit != "":
-			limits = append(limits, e.Limit)
-		}
-	}
-	// Sort with the ecosystem's own order; "0" is before everything.
-	slices.SortStableFunc(evs, func(a, b ev) int {
-		switch {
-		case a.kind == 'i' && a.ver == "0" && !(b.kind == 'i' && b.ver == "0"):
-			return -1
-		case b.kind == 'i' && b.ver == "0" && !(a.kind == 'i' && a.ver == "0"):
-			return 1
-		}
-		if c, ok := compareStrs(v, a.ver, b.ver); ok && c != 0 {
-			return c
-		}
-		return cmp.Compare(a.order, b.order)
-	})
+// contains walks the sorted events: introduced opens, fixed closes (exclusive), last_affected
+// closes (inclusive); a limit caps the whole range.
+func (r *preparedRange) contains(v version) bool {
 	affected := false
-	for _, e := range evs {
+	for _, e := range r.evs {
 		switch e.kind {
 		case 'i':
-			if e.ver == "0" {
+			if e.zero {
 				affected = true
-			} else if c, ok := v.compareTo(e.ver); ok && c >= 0 {
+			} else if c, ok := v.cmp(e.v); ok && c >= 0 {
 				affected = true
 			}
 		case 'f':
-			if c, ok := v.compareTo(e.ver); ok && c >= 0 {
+			if c, ok := v.cmp(e.v); ok && c >= 0 {
 				affected = false
 			}
 		case 'l':
-			if c, ok := v.compareTo(e.ver); ok && c > 0 {
+			if c, ok := v.cmp(e.v); ok && c > 0 {
 				affected = false
 			}
 		}
 	}
 	if !affected {
-		return false, nil
+		return false
 	}
-	for _, l := range limits {
-		if l == "*" {
-			continue
-		}
-		if c, ok := v.compareTo(l); ok && c >= 0 {
-			return false, nil
+	for _, l := range r.limits {
+		if c, ok := v.cmp(l); ok && c >= 0 {
+			return false
 		}
 	}
-	var fixes []string
-	for _, e := range evs {
-		if e.kind == 'f' {
-			if c, ok := v.compareTo(e.ver); ok && c < 0 {
-				fixes = append(fixes, e.ver)
-			}
-		}
-	}
-	return true, fixes
+	return true
 }
 
-func fixesAbove(a *Affected, v version) []string {
+// fixesAbove lists every fixed version of the entry above v: the candidates for the upgrade.
+func (e *preparedEntry) fixesAbove(v version) []string {
 	var out []string
-	for _, r := range a.Ranges {
-		for _, e := range r.Events {
-			if e.Fixed == "" {
-				continue
-			}
-			if c, ok := v.compareTo(e.Fixed); ok && c < 0 {
-				out = append(out, e.Fixed)
+	for _, r := range e.ranges {
+		for _, ev := range r.evs {
+			if ev.kind == 'f' {
+				if c, ok := v.cmp(ev.v); ok && c < 0 {
+					out = append(out, ev.raw)
+				}
 			}
 		}
 	}
 	return out
+}
+
+// affects is the one-shot form used where an advisory is evaluated once (fuzzing, tests).
+func affects(adv *Advisory, k key, pkgSuffix string, v version) (bool, []string) {
+	p := prepare(adv, k)
+	return p.affects(k, pkgSuffix, v)
 }
 
 // compareStrs orders two advisory version strings in v's ecosystem.
@@ -204,6 +261,9 @@ func nearestFix(v version, fixes []string) string {
 	less := func(a, b string) bool {
 		if b == "" {
 			return true
+		}
+		if a == b {
+			return false
 		}
 		c, ok := compareStrs(v, a, b)
 		if !ok {
