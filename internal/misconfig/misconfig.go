@@ -80,21 +80,25 @@ func (s *Scanner) Wants(p string, size int64) bool {
 func (s *Scanner) Analyze(ctx context.Context, f *scan.File) (scan.Result, error) {
 	var res scan.Result
 	var hits []check.Hit
-	var inputs []any
+	var inputs []rego.Doc
 	var err error
 	ft := detect(f.Path)
 	switch ft {
 	case typeDockerfile:
 		hits, err = dockerfile.Scan(f.Content)
 		if err == nil && s.policies != nil {
-			inputs, err = dockerfile.Input(f.Content)
+			var in []any
+			in, err = dockerfile.Input(f.Content)
+			for _, v := range in {
+				inputs = append(inputs, rego.Doc{Value: v, Line: 1})
+			}
 		}
 	case typeTerraform:
 		hits, err = s.tf.ScanFile(f.FS, f.Path, f.Content)
 		if err == nil && s.policies != nil {
 			var in any
 			in, err = terraform.Input(f.Path, f.Content)
-			inputs = []any{in}
+			inputs = []rego.Doc{{Value: in, Line: 1}}
 		}
 	default:
 		hits, inputs, err = s.analyzeYAML(f, ft)
@@ -121,7 +125,7 @@ var errNotOurs = fmt.Errorf("not a recognised file")
 
 // analyzeYAML parses once and dispatches by file type; plain YAML is Kubernetes when a document
 // has apiVersion and kind.
-func (s *Scanner) analyzeYAML(f *scan.File, ft fileType) ([]check.Hit, []any, error) {
+func (s *Scanner) analyzeYAML(f *scan.File, ft fileType) ([]check.Hit, []rego.Doc, error) {
 	if ft == typeYAML && s.policies == nil && !(bytes.Contains(f.Content, []byte("apiVersion")) && bytes.Contains(f.Content, []byte("kind"))) {
 		return nil, nil, errNotOurs
 	}
@@ -148,7 +152,7 @@ func (s *Scanner) analyzeYAML(f *scan.File, ft fileType) ([]check.Hit, []any, er
 	case typeYAML, typeJSON:
 		hits = kubernetes.Scan(docs)
 	}
-	var inputs []any
+	var inputs []rego.Doc
 	if s.policies != nil {
 		for _, d := range docs {
 			if d.Root == nil {
@@ -158,7 +162,11 @@ func (s *Scanner) analyzeYAML(f *scan.File, ft fileType) ([]check.Hit, []any, er
 			if err != nil {
 				return nil, nil, err
 			}
-			inputs = append(inputs, v)
+			in := rego.Doc{Value: v, Line: d.Root.Line}
+			if kubernetes.IsManifest(d.Root) {
+				in.Resource = yamldoc.Str(yamldoc.Val(d.Root, "kind")) + "/" + yamldoc.Str(yamldoc.Path(d.Root, "metadata", "name"))
+			}
+			inputs = append(inputs, in)
 		}
 	}
 	return hits, inputs, nil
