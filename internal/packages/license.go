@@ -191,3 +191,25 @@ func declared(ls []string) string {
 	}
 	return strconv.Quote(strings.Join(ls, ", "))
 }
+
+// KnownSPDX reports whether id is one of the SPDX license ids this package normalises to, so
+// writers can put it in an SPDX id field (anything else goes in a free-text name).
+func KnownSPDX(id string) bool {
+	if strings.HasPrefix(id, "LicenseRef-") {
+		return false
+	}
+	_, ok := knownIDs[id]
+	return ok
+}
+
+var knownIDs = func() map[string]struct{} {
+	m := map[string]struct{}{}
+	for _, id := range licenseAliases {
+		m[id] = struct{}{}
+	}
+	for _, id := range []string{"BSD-4-Clause", "OFL-1.1", "MPL-1.0", "EUPL-1.2", "Apache-1.0", "GPL-1.0-only",
+		"LGPL-2.0-only", "AGPL-1.0", "CC-BY-SA-3.0", "NCSA", "PostgreSQL", "X11", "curl", "Unicode-DFS-2016", "LLVM-exception"} {
+		m[id] = struct{}{}
+	}
+	return m
+}()

@@ -127,6 +127,14 @@ func Run(ctx context.Context, src Source, opts Options) (*finding.Report, error)
 	if cc, ok := src.(interface{ CommitCount() int }); ok { // history sources (target.Git) count commits
 		rep.Stats.Commits = cc.CommitCount()
 	}
+	// SBOM targets are ready package lists and images may carry notes (several images in one
+	// archive): both reach the report before the finishers (vuln, license) read it.
+	if ps, ok := src.(interface{ Packages() []finding.Package }); ok {
+		rep.Packages = append(rep.Packages, ps.Packages()...)
+	}
+	if ws, ok := src.(interface{ Warnings() []string }); ok {
+		rep.Warnings = append(rep.Warnings, ws.Warnings()...)
+	}
 	rep.Timings = append(rep.Timings, finding.Timing{Phase: "walk+analyze", Milliseconds: ms(time.Since(walkStart))})
 	if walkErr != nil {
 		return rep, walkErr
