@@ -5,9 +5,9 @@ package sbom
 import (
 	"strings"
 
-	packageurl "github.com/package-url/packageurl-go"
 	"github.com/google/osv-scalibr/purl"
 	purlecosystem "github.com/google/osv-scalibr/purl/ecosystem"
+	packageurl "github.com/package-url/packageurl-go"
 
 	"github.com/tollgate-dev/tollgate/internal/finding"
 )
