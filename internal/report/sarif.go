@@ -26,11 +26,13 @@ const (
 	// fingerprintKey names Tollgate's fingerprint in partialFingerprints; bump the version if the
 	// fingerprint recipe changes, so code scanning does not match old alerts to new ones.
 	fingerprintKey = "tollgate/v1"
-	// maxSARIFResults is GitHub code scanning's hard limit per run: a larger run is rejected whole.
-	maxSARIFResults = 25000
 	// maxNotifications bounds the skipped-file notes; the JSON report lists every skipped file.
 	maxNotifications = 100
 )
+
+// maxSARIFResults is GitHub code scanning's hard limit per run: a larger run is rejected whole.
+// A variable only so the test can exercise the cut on a small report.
+var maxSARIFResults = 25000
 
 // severityBand is GitHub's reading of security-severity: above 9.0 critical, 7.0–8.9 high,
 // 4.0–6.9 medium, 0.1–3.9 low. def is the value Tollgate writes when it has no better number: the
@@ -93,8 +95,11 @@ func writeSARIF(w io.Writer, r *Report, _ Options) error {
 		return fmt.Errorf("sarif: %w", err)
 	}
 	// go-sarif writes optional suppression members as null, which the SARIF schema forbids.
-	if compact, err = dropNulls(compact); err != nil {
-		return fmt.Errorf("sarif: %w", err)
+	// Streaming the document costs more than the rest together, so only when needed.
+	if bytes.Contains(compact, []byte(`":null`)) {
+		if compact, err = dropNulls(compact); err != nil {
+			return fmt.Errorf("sarif: %w", err)
+		}
 	}
 	var out bytes.Buffer
 	if err := json.Indent(&out, compact, "", "  "); err != nil {

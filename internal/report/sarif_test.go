@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -165,6 +166,11 @@ func TestSARIFHostile(t *testing.T) {
 // TestSARIFResultLimit: GitHub rejects a run over 25,000 results, so the formatter keeps the
 // most important ones and says how many it left out.
 func TestSARIFResultLimit(t *testing.T) {
+	if maxSARIFResults != 25000 {
+		t.Fatalf("limit %d, GitHub's is 25000", maxSARIFResults)
+	}
+	defer func(n int) { maxSARIFResults = n }(maxSARIFResults)
+	maxSARIFResults = 200
 	r := emptyReport()
 	for i := range maxSARIFResults + 10 {
 		sev, status := finding.High, ""
@@ -230,5 +236,20 @@ func TestDropNulls(t *testing.T) {
 	}
 	if want := `{"b":[null,1,{"d":"x"}],"e":{},"g":true,"h":1.50}`; string(got) != want {
 		t.Errorf("dropNulls = %s, want %s", got, want)
+	}
+}
+
+// BenchmarkSARIFLimit renders a run at GitHub's 25,000-result limit, the largest SARIF written.
+func BenchmarkSARIFLimit(b *testing.B) {
+	r := emptyReport()
+	for i := range maxSARIFResults {
+		r.Findings = append(r.Findings, finding.Finding{Kind: finding.KindSecret, RuleID: fmt.Sprintf("rule-%d", i%50),
+			Severity: finding.High, Message: "m", Location: finding.Location{Path: fmt.Sprintf("f%06d.txt", i), StartLine: 1},
+			Fingerprint: fmt.Sprintf("%032x", i)})
+	}
+	for b.Loop() {
+		if err := Write("sarif", io.Discard, r, Options{}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -5,11 +5,14 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/term"
 
 	"github.com/tollgate-dev/tollgate/internal/finding"
 )
@@ -48,7 +51,7 @@ type tableWriter struct {
 // writeTable renders the report for a person at a terminal or reading a CI log. Everything the
 // scanned repository controls goes through termText, so no escape sequence reaches the terminal.
 func writeTable(w io.Writer, r *Report, o Options) error {
-	t := &tableWriter{w: bufio.NewWriter(w), color: o.Color, width: cmp.Or(o.Width, defaultWidth)}
+	t := &tableWriter{w: bufio.NewWriter(w), color: o.Color, width: cmp.Or(o.Width, terminalWidth(w), defaultWidth)}
 	t.width = min(max(t.width, minWidth), maxWidth)
 	r = canonical(r)
 
@@ -61,6 +64,19 @@ func writeTable(w io.Writer, r *Report, o Options) error {
 	t.notes("NOT CHECKED", "-", r.NotChecked)
 	t.verdict(r.Verdict) // always last: the line a CI log reader looks for
 	return t.w.Flush()
+}
+
+// terminalWidth is the width of w when it is a terminal, else 0. Only the layout reads it.
+func terminalWidth(w io.Writer) int {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return 0
+	}
+	width, _, err := term.GetSize(int(f.Fd()))
+	if err != nil {
+		return 0
+	}
+	return width
 }
 
 func (t *tableWriter) line(indent int, parts ...string) {
