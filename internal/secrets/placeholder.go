@@ -45,6 +45,9 @@ func isPlaceholder(s string) bool {
 			return true
 		}
 	}
+	if s[0] == '%' && s[len(s)-1] == '%' { // %VAR% (Windows environment)
+		return true
+	}
 	if s[0] == '$' && len(s) > 1 && (s[1] == '{' || s[1] == '(' || s[1] == '_' || isUpper(s[1])) {
 		return true
 	}

@@ -34,6 +34,7 @@ type ruleSpec struct {
 	Window      int      `toml:"window"`
 	Before      int      `toml:"before"`
 	Generic     bool     `toml:"generic"`
+	Path        string   `toml:"path"`
 	Stopwords   []string `toml:"stopwords"`
 	Allow       []string `toml:"allow"`
 	// TP and FP are test inputs (templates, see rules_test.go): each TP must produce a finding of this
@@ -103,6 +104,11 @@ func (s ruleSpec) compile() (*Rule, error) {
 	}
 	if r.Title == "" {
 		r.Title = s.ID
+	}
+	if s.Path != "" {
+		if r.path, err = regexp.Compile(s.Path); err != nil {
+			return nil, fmt.Errorf("rule %s: path: %w", s.ID, err)
+		}
 	}
 	if len(s.Allow) > 0 {
 		al := &allowlist{target: "secret"}
