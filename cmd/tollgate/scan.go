@@ -39,6 +39,7 @@ type scanFlags struct {
 	staged      bool
 	gate        gateFlags
 	db          dbFlags
+	misconfig   misconfigFlags
 }
 
 func newScanCmd() *cobra.Command {
@@ -81,6 +82,7 @@ Every flag can also be set as TOLLGATE_<FLAG> in the environment (e.g. TOLLGATE_
 	fl.BoolVar(&f.staged, "staged", false, "scan the staged diff of the git repository at TARGET (the pre-commit case)")
 	addGateFlags(fl, &f.gate)
 	addDBFlags(fl, &f.db)
+	addMisconfigFlags(fl, &f.misconfig)
 	return c
 }
 
@@ -121,6 +123,7 @@ func runScan(c *cobra.Command, path string, f scanFlags) error {
 	if cfg.Vuln, err = f.db.scanOptions(stderr, f.quiet); err != nil {
 		return err
 	}
+	f.misconfig.apply(&cfg)
 	analyzers, err := scanners.Build(f.scanners, cfg)
 	if err != nil {
 		return err

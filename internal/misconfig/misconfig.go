@@ -262,7 +262,7 @@ func (s *Scanner) adjust(f *scan.File, fs []finding.Finding) []finding.Finding {
 		if s.disabled[strings.ToUpper(fd.RuleID)] {
 			continue
 		}
-		if o, ok := s.opts.Severity[fd.RuleID]; ok {
+		if o, ok := s.opts.Severity[strings.ToUpper(fd.RuleID)]; ok {
 			fd.Severity = o
 		}
 		if d, ok := ig.match(fd.RuleID, fd.Location.StartLine); ok && fd.Location.StartLine > 0 {
@@ -291,4 +291,17 @@ func (s *Scanner) Finish(ctx context.Context, r *finding.Report) error {
 	}
 	r.Findings = out
 	return nil
+}
+
+// ParseSeverities reads per-check severity overrides written as names ("TG-K8S-012": "MEDIUM").
+func ParseSeverities(m map[string]string) (map[string]finding.Severity, error) {
+	out := make(map[string]finding.Severity, len(m))
+	for id, s := range m {
+		v, err := finding.ParseSeverity(s)
+		if err != nil {
+			return nil, fmt.Errorf("misconfig severity for %s: %w", id, err)
+		}
+		out[strings.ToUpper(strings.TrimSpace(id))] = v
+	}
+	return out, nil
 }

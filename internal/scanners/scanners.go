@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/tollgate-dev/tollgate/internal/misconfig"
 	"github.com/tollgate-dev/tollgate/internal/packages"
 	"github.com/tollgate-dev/tollgate/internal/scan"
 	"github.com/tollgate-dev/tollgate/internal/secrets"
@@ -19,6 +20,14 @@ type Config struct {
 	SecretConfig string
 	// Vuln configures the vulnerability database the vuln scanner reads (--db-* flags, --offline).
 	Vuln vulndb.ScanOptions
+	// PolicyDirs hold custom conftest-style Rego policies for the misconfig scanner (--policy).
+	PolicyDirs []string
+	// Namespaces are the Rego packages whose deny/warn/violation rules run (--namespace; default main).
+	Namespaces []string
+	// MisconfigDisabled lists misconfiguration check ids that produce no findings (tollgate.yaml).
+	MisconfigDisabled []string
+	// MisconfigSeverity overrides a check's severity by id, e.g. {"TG-K8S-012": "MEDIUM"} (tollgate.yaml).
+	MisconfigSeverity map[string]string
 }
 
 type constructor func(Config) (scan.Analyzer, error)
@@ -28,6 +37,10 @@ var registry = map[string]constructor{
 	"package": func(Config) (scan.Analyzer, error) { return packages.New(packages.Options{}), nil },
 	"license": func(Config) (scan.Analyzer, error) { return packages.NewLicenseScanner(), nil },
 	"vuln":    func(c Config) (scan.Analyzer, error) { return vulndb.NewScanner(c.Vuln), nil },
+
+	// misconfig checks infrastructure and pipeline definitions (internal/misconfig).
+	"misconfig": newMisconfig,
+
 	"secret": func(c Config) (scan.Analyzer, error) {
 		return secrets.New(secrets.Options{ConfigPath: c.SecretConfig})
 	},
@@ -67,4 +80,12 @@ func Build(names []string, c Config) ([]scan.Analyzer, error) {
 		out = append(out, a)
 	}
 	return out, nil
+}
+
+func newMisconfig(c Config) (scan.Analyzer, error) {
+	sev, err := misconfig.ParseSeverities(c.MisconfigSeverity)
+	if err != nil {
+		return nil, err
+	}
+	return misconfig.New(misconfig.Options{PolicyDirs: c.PolicyDirs, Namespaces: c.Namespaces, Disabled: c.MisconfigDisabled, Severity: sev})
 }
