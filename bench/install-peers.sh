@@ -37,7 +37,7 @@ if install kics console go install github.com/Checkmarx/kics/v2/cmd/console@v2.2
 	ln -sf console "$GOBIN/kics"
 fi
 
-# Timing: /usr/bin/time -v is what bench/timeit.sh uses; hyperfine is optional.
+# Timing: /usr/bin/time -v is what bench/cmd/timeit uses; hyperfine is optional.
 if [ ! -x /usr/bin/time ] && command -v apt-get >/dev/null; then
 	apt-get install -y time >>"$log" 2>&1 || echo "== time: apt install failed" | tee -a "$log"
 fi
