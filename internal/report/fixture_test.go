@@ -333,6 +333,8 @@ func hostileReport() *Report {
 	r.AddSkipped(finding.Skipped{Path: ansi, Reason: ctrl, Detail: markup})
 	r.AddSkipped(finding.Skipped{Path: badU8, Reason: finding.SkipBinary, Detail: bidi})
 	r.Timings = []finding.Timing{{Phase: ansi, Milliseconds: 1}}
+	r.Waivers = []finding.WaiverUse{{ID: ansi, Source: markup, Scope: ctrl + badU8, Reason: bidi, Owner: markup,
+		Expires: &fixtureTime, State: ansi, ExpiringSoon: true, Fingerprints: []string{ansi}}}
 	r.Verdict = finding.Verdict{Result: finding.Fail, FailOn: ansi, Reasons: []finding.Reason{
 		{Rule: ansi, Effect: markup, Message: ctrl + badU8, Fingerprints: []string{ansi}},
 		{Rule: "", Effect: "", Message: ""},
