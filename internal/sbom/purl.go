@@ -65,7 +65,10 @@ func packageFromPURL(s string) (finding.Package, bool) {
 	switch u.Type {
 	case packageurl.TypeMaven:
 		p.Name = joinNS(u.Namespace, u.Name, ":")
-	case packageurl.TypeGolang, packageurl.TypeNPM, packageurl.TypeComposer, packageurl.TypeSwift:
+	case packageurl.TypeGolang:
+		p.Name = joinNS(u.Namespace, u.Name, "/")
+		p.Version = strings.TrimPrefix(p.Version, "v") // OSV's Go versions carry no "v"
+	case packageurl.TypeNPM, packageurl.TypeComposer, packageurl.TypeSwift:
 		p.Name = joinNS(u.Namespace, u.Name, "/")
 	default:
 		p.Name = u.Name

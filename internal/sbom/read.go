@@ -29,7 +29,11 @@ type Source struct {
 	format   string
 	packages []finding.Package
 	warnings []string
+	unmapped int
 }
+
+// maxWarnings keeps a PURL-less SBOM from flooding the report with one note per component.
+const maxWarnings = 20
 
 // Describe implements scan.Source.
 func (s *Source) Describe() finding.Target { return finding.Target{Kind: "sbom", Name: s.name} }
@@ -191,7 +195,13 @@ func (s *Source) add(p finding.Package) {
 		return
 	}
 	if p.Ecosystem == "" {
-		s.warnings = append(s.warnings, fmt.Sprintf("%s: %s %s has no package URL Tollgate can map to an ecosystem; listed, not matched", p.Manifest, p.Name, p.Version))
+		s.unmapped++
+		switch {
+		case s.unmapped <= maxWarnings:
+			s.warnings = append(s.warnings, fmt.Sprintf("%s: %s %s has no package URL Tollgate can map to an ecosystem; listed, not matched", p.Manifest, p.Name, p.Version))
+		case s.unmapped == maxWarnings+1:
+			s.warnings = append(s.warnings, fmt.Sprintf("%s: more components without a usable package URL; listed, not matched", p.Manifest))
+		}
 	}
 	s.packages = append(s.packages, p)
 }
