@@ -55,6 +55,18 @@ func loadGate(c *cobra.Command, root string, f scanFlags) (policy.Policy, error)
 	return p, err
 }
 
+// gateScannerConfig hands the policy's misconfig check switches to the scanner, so disabled checks
+// are not even run; the gate applies them again to findings from any source.
+func gateScannerConfig(cfg *scanners.Config, p policy.Policy) {
+	cfg.MisconfigDisabled = append(cfg.MisconfigDisabled, p.MisconfigDisable...)
+	for id, sev := range p.MisconfigSeverity {
+		if cfg.MisconfigSeverity == nil {
+			cfg.MisconfigSeverity = map[string]string{}
+		}
+		cfg.MisconfigSeverity[id] = sev.String()
+	}
+}
+
 // applyGate computes the --new-since baseline if asked and evaluates the policy on rep.
 func applyGate(ctx context.Context, rep *finding.Report, p policy.Policy, root string, f scanFlags, cfg scanners.Config) error {
 	if f.gate.newSince != "" {

@@ -113,6 +113,7 @@ func runScan(c *cobra.Command, path string, f scanFlags) error {
 	}
 
 	cfg := scanners.Config{}
+	gateScannerConfig(&cfg, pol)
 	if strings.HasSuffix(f.config, ".toml") {
 		cfg.SecretConfig = f.config
 	} else if f.config == "" && !f.history && !f.staged {

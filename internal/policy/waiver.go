@@ -158,6 +158,12 @@ func packageOf(f *finding.Finding) (name, version string) {
 	if f.Vuln != nil {
 		return f.Vuln.Package, f.Vuln.Version
 	}
+	// License findings name their package as "ecosystem/name" in the resource.
+	if f.Kind == finding.KindLicense {
+		if _, name, ok := strings.Cut(f.Location.Resource, "/"); ok {
+			return name, ""
+		}
+	}
 	return "", ""
 }
 
