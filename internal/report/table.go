@@ -157,9 +157,9 @@ func (t *tableWriter) findings(fs []finding.Finding) {
 			t.vulns(group)
 			continue
 		}
-		path := "\x00" // no real path starts a group with this
-		for _, f := range group {
-			if f.Location.Path != path {
+		path := ""
+		for i, f := range group {
+			if i == 0 || f.Location.Path != path {
 				path = f.Location.Path
 				t.w.WriteByte('\n')
 				t.para(2, termText(cmp.Or(path, "(no path)")), "1")
