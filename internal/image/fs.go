@@ -54,6 +54,22 @@ type imageFS struct{ im *Image }
 // LayerCommand lets the package extractor name the history command of a file's layer.
 func (f imageFS) LayerCommand(digest string) string { return f.im.LayerCommand(digest) }
 
+// LayerVersions lists every layer's version of an OS package database, oldest first (the last is
+// the one the walk yields), with a reader for each.
+func (f imageFS) LayerVersions(name string) (digests []string, read func(i int) ([]byte, error)) {
+	h := f.im.history[name]
+	for _, n := range h {
+		digests = append(digests, f.im.meta.layers[n.layer].digest)
+	}
+	return digests, func(i int) ([]byte, error) {
+		n := h[i]
+		if n.size > maxFSRead {
+			return nil, fs.ErrInvalid
+		}
+		return f.im.cursors[n.layer].read(n.ordinal, n.size)
+	}
+}
+
 func (f imageFS) find(op, name string) (*node, string, error) {
 	if !fs.ValidPath(name) {
 		return nil, "", &fs.PathError{Op: op, Path: name, Err: fs.ErrInvalid}

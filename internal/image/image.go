@@ -52,6 +52,7 @@ type Image struct {
 	skipped []finding.Skipped
 	cursors []*cursor
 	os      string
+	history map[string][]*node
 }
 
 // Open recognises an image by content. It returns nil, nil when path is not an image, so the
@@ -105,7 +106,7 @@ func Open(p string, o Options) (*Image, error) {
 }
 
 func load(name string, store blobStore, o Options) (*Image, error) {
-	im := &Image{name: name, opts: o, store: store, root: newDir()}
+	im := &Image{name: name, opts: o, store: store, root: newDir(), history: map[string][]*node{}}
 	var err error
 	if store.has("manifest.json") {
 		im.format = "docker-archive"

@@ -402,7 +402,7 @@ func FuzzImageLayer(f *testing.F) {
 	f.Add(layerTar(f, tf{name: "x", typ: tar.TypeLink, link: "x"}, tf{name: "d", typ: tar.TypeSymlink, link: "d"}, tf{name: "d/f", body: "1"}))
 	f.Add([]byte("not a tar"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		im := &Image{root: newDir(), opts: Options{}, store: memStore{"l": b, "l2": b}}
+		im := &Image{root: newDir(), history: map[string][]*node{}, opts: Options{}, store: memStore{"l": b, "l2": b}}
 		im.opts.defaults()
 		im.meta = &imageMeta{layers: []layerRef{{blob: "l", digest: "sha256:l"}, {blob: "l2", digest: "sha256:l2"}}}
 		for i := range im.meta.layers {

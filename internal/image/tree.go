@@ -97,6 +97,11 @@ func (im *Image) applyLayer(li int) error {
 	for _, d := range opaques {
 		if n := im.lookup(d); n != nil && n.kind == kindDir {
 			n.children = map[string]*node{}
+			for p := range im.history {
+				if d == "" || strings.HasPrefix(p, d+"/") {
+					delete(im.history, p)
+				}
+			}
 		}
 	}
 	for _, w := range whiteouts {
@@ -128,7 +133,11 @@ func (im *Image) add(li int, m member) {
 		d.mode, d.mtime = fs.FileMode(h.Mode).Perm(), h.ModTime
 		parent.children[base] = d
 	case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
-		parent.children[base] = &node{kind: kindFile, mode: fs.FileMode(h.Mode).Perm(), mtime: h.ModTime, size: h.Size, layer: li, ordinal: m.ordinal}
+		n := &node{kind: kindFile, mode: fs.FileMode(h.Mode).Perm(), mtime: h.ModTime, size: h.Size, layer: li, ordinal: m.ordinal}
+		parent.children[base] = n
+		if historyPaths[m.name] {
+			im.history[m.name] = append(im.history[m.name], n)
+		}
 	case tar.TypeSymlink:
 		if escapes(path.Dir(m.name), h.Linkname) {
 			im.skip(m.name, finding.SkipSymlinkOut, fmt.Sprintf("symlink to %q climbs above the image root (resolved inside the image)", h.Linkname))
@@ -278,7 +287,17 @@ func (im *Image) resolve(name string, followLast bool, hops *int) (*node, string
 	return cur, curPath
 }
 
+// historyPaths are the OS package databases whose every layer version is kept, so each package
+// can be attributed to the layer that first installed it rather than the last one that rewrote
+// the database.
+var historyPaths = map[string]bool{"var/lib/dpkg/status": true, "lib/apk/db/installed": true}
+
 func (im *Image) remove(name string) {
+	for p := range im.history {
+		if p == name || strings.HasPrefix(p, name+"/") {
+			delete(im.history, p)
+		}
+	}
 	dir, base := path.Split(name)
 	if d := im.lookup(strings.TrimSuffix(dir, "/")); d != nil && d.kind == kindDir {
 		delete(d.children, base)

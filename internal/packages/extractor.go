@@ -132,14 +132,64 @@ func (e *Extractor) Analyze(ctx context.Context, f *scan.File) (scan.Result, err
 	}
 	if len(res.Packages) > 0 {
 		markDirect(f, res.Packages)
-		if lc, ok := f.FS.(LayerCommander); ok && f.Layer != "" {
-			cmd := lc.LayerCommand(f.Layer)
-			for i := range res.Packages {
-				res.Packages[i].LayerCmd = cmd
+		if f.Layer != "" {
+			if lv, ok := f.FS.(LayerVersioner); ok && len(run) == 1 {
+				attributeLayers(ctx, run[0], f, tree, lv, res.Packages)
+			}
+			if lc, ok := f.FS.(LayerCommander); ok {
+				for i := range res.Packages {
+					res.Packages[i].LayerCmd = lc.LayerCommand(res.Packages[i].Layer)
+				}
 			}
 		}
 	}
 	return res, nil
+}
+
+// LayerVersioner is implemented by an image's file tree for OS package databases: every layer's
+// version of the file, oldest first, the last being the one analysed.
+type LayerVersioner interface {
+	LayerVersions(path string) (digests []string, read func(i int) ([]byte, error))
+}
+
+// attributeLayers names, for each package of an OS database, the layer that installed it: the
+// oldest layer of the unbroken run of versions that still list the same name and version.
+// Without it every package would point at the last layer that ran apt-get.
+func attributeLayers(ctx context.Context, x filesystem.Extractor, f *scan.File, tree fs.FS, lv LayerVersioner, pkgs []finding.Package) {
+	digests, read := lv.LayerVersions(f.Path)
+	if len(digests) < 2 || digests[len(digests)-1] != f.Layer {
+		return
+	}
+	present := make([]bool, len(pkgs))
+	for i := range present {
+		present[i] = true
+	}
+	for v := len(digests) - 2; v >= 0; v-- {
+		b, err := read(v)
+		if err != nil {
+			return
+		}
+		older, err := extractOne(ctx, x, &scan.File{Path: f.Path, Size: int64(len(b)), Content: b, Layer: digests[v]}, tree)
+		if err != nil {
+			return
+		}
+		have := map[string]bool{}
+		for _, p := range older {
+			have[p.Name+"\x00"+p.Version] = true
+		}
+		any := false
+		for i := range pkgs {
+			if present[i] && have[pkgs[i].Name+"\x00"+pkgs[i].Version] {
+				pkgs[i].Layer = digests[v]
+				any = true
+			} else {
+				present[i] = false
+			}
+		}
+		if !any {
+			return
+		}
+	}
 }
 
 // LayerCommander is implemented by an image's file tree: it names the history command (created_by)
