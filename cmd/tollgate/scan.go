@@ -78,7 +78,7 @@ Every flag can also be set as TOLLGATE_<FLAG> in the environment (e.g. TOLLGATE_
 	fl.Int64Var(&f.maxFileSize, "max-file-size", scan.DefaultMaxFileSize, "skip files larger than this many bytes (counted in the report)")
 	fl.IntVar(&f.workers, "workers", 0, "analyzer goroutines (0: one per core)")
 	fl.BoolVar(&f.history, "history", false, "scan the lines added by every commit of the git repository at TARGET")
-	fl.StringVar(&f.since, "since", "", "with --history: only commits not reachable from this ref (the pull-request case)")
+	fl.StringVar(&f.since, "since", "", "with --history: only the commits HEAD adds on top of this ref, git log REF..HEAD (the pull-request case)")
 	fl.BoolVar(&f.staged, "staged", false, "scan the staged diff of the git repository at TARGET (the pre-commit case)")
 	addGateFlags(fl, &f.gate)
 	addDBFlags(fl, &f.db)

@@ -41,6 +41,16 @@ const maxResumes = 200
 // Git is a repository's history (or its staged changes) as a scan source. Each entry is one
 // commit's added lines of one file; its LineMap gives their line numbers in that commit.
 //
+// Which commits: every commit reachable from any ref (`git log --all`: branches, tags, remotes,
+// stash, notes). With Since, `git log REF..HEAD`: what the checked-out branch adds on top of REF,
+// which is the pull-request question; other local branches are deliberately left out.
+//
+// Merges: gitleaks runs plain `git log -p`, which prints no diff for a merge, so a secret typed
+// into a conflict resolution ("evil merge") is never seen; diffing against the first parent instead
+// would re-scan the whole merged branch. We ask git for the dense combined diff (--cc): only lines
+// that differ from every parent, i.e. exactly what the merge itself introduced. Lines taken from
+// either side were already scanned in the commit that wrote them.
+//
 // Why the git binary and not go-git: both were measured on the same generated repository of 5,000
 // commits (go run ./bench/cmd/genhistory; BenchmarkHistoryGitBinary vs BenchmarkHistoryGoGit in
 // git_gogit_test.go, AMD EPYC, 2 shared cores, median of 3): `git log -p -U0 --cc` parsed as a

@@ -64,6 +64,12 @@ func TestHistoryAddedLines(t *testing.T) {
 	if n := src.CommitCount(); n != 7 {
 		t.Errorf("CommitCount = %d, want 7", n)
 	}
+	if m := res.raw[len(res.raw)-1].LineMap; m != nil {
+		t.Errorf("a new file's LineMap = %v, want nil (identity)", m)
+	}
+	if m := res.raw[0].LineMap; len(m) != 2 {
+		t.Errorf("a changed file's LineMap = %v, want [7 8]", m)
+	}
 	c := res.raw[len(res.raw)-1].Commit
 	want := finding.Commit{Hash: first, Author: "Ada Lovelace", Email: "ada@example.com",
 		Date: time.Date(2024, 1, 2, 3, 0, 1, 0, time.UTC), Message: "add config"}

@@ -36,7 +36,8 @@ type chunk struct {
 	Parents int
 	Path    string
 	Content []byte
-	// Lines is the new-file line number of each content line.
+	// Lines is the new-file line number of each content line; nil when they are simply 1..n (a new
+	// file, a rewritten one), which saves a slice as long as the file and means the same to the engine.
 	Lines []int
 }
 
@@ -68,8 +69,11 @@ type fileState struct {
 	inHunk  bool
 	next    int // new-file line number of the next line in the hunk
 	buf     []byte
-	lines   []int
+	runs    []lineRun // added line numbers as runs: short for any real diff, whatever the file size
 }
+
+// lineRun is n consecutive added lines starting at new-file line start.
+type lineRun struct{ start, n int }
 
 func newDiffParser(r io.Reader, max int) *diffParser {
 	if max <= 0 {
@@ -165,13 +169,13 @@ func (p *diffParser) handle(line []byte, truncated bool) error {
 		if err := p.flush(); err != nil {
 			return err
 		}
-		p.f = fileState{active: true, cols: 1, path: headerPath(string(line[len("diff --git "):])), buf: f.buf[:0], lines: f.lines[:0]}
+		p.f = fileState{active: true, cols: 1, path: headerPath(string(line[len("diff --git "):])), buf: f.buf[:0], runs: f.runs[:0]}
 	case hasPrefixB(line, "diff --cc "), hasPrefixB(line, "diff --combined "):
 		if err := p.flush(); err != nil {
 			return err
 		}
 		rest := line[bytes.IndexByte(line[5:], ' ')+6:]
-		p.f = fileState{active: true, cols: max(p.parents, 2), path: filePath(string(rest), ""), buf: f.buf[:0], lines: f.lines[:0]}
+		p.f = fileState{active: true, cols: max(p.parents, 2), path: filePath(string(rest), ""), buf: f.buf[:0], runs: f.runs[:0]}
 	case !f.active:
 		// commit header trailer, blank lines: nothing to do
 	case hasPrefixB(line, "@@"):
@@ -221,17 +225,21 @@ func (p *diffParser) hunkLine(line []byte, truncated bool) bool {
 	body := line[n:]
 	if truncated || len(f.buf)+len(body)+1 > p.max {
 		f.tooBig = true
-		f.buf, f.lines = f.buf[:0], f.lines[:0]
+		f.buf, f.runs = f.buf[:0], f.runs[:0]
 		if cap(f.buf) > 4<<20 {
 			f.buf = nil
 		}
 		return true
 	}
-	if len(f.lines) > 0 {
+	if len(f.runs) > 0 {
 		f.buf = append(f.buf, '\n')
 	}
 	f.buf = append(f.buf, body...)
-	f.lines = append(f.lines, lineNo)
+	if k := len(f.runs) - 1; k >= 0 && f.runs[k].start+f.runs[k].n == lineNo {
+		f.runs[k].n++
+	} else {
+		f.runs = append(f.runs, lineRun{lineNo, 1})
+	}
 	return true
 }
 
@@ -253,14 +261,30 @@ func (p *diffParser) flush() error {
 	case f.tooBig:
 		p.skip(finding.Skipped{Path: f.path, Reason: finding.SkipTooLarge,
 			Detail: fmt.Sprintf("%sadded lines exceed the %d byte limit (--max-file-size)", where, p.max)})
-	case len(f.lines) > 0 && p.onChunk != nil:
-		c := chunk{Commit: p.commit, Parents: p.parents, Path: f.path,
-			Content: bytes.Clone(f.buf), Lines: append([]int(nil), f.lines...)}
-		f.buf, f.lines = f.buf[:0], f.lines[:0]
+	case len(f.runs) > 0 && p.onChunk != nil:
+		c := chunk{Commit: p.commit, Parents: p.parents, Path: f.path, Content: bytes.Clone(f.buf), Lines: lineMap(f.runs)}
+		f.buf, f.runs = f.buf[:0], f.runs[:0]
 		return p.onChunk(c)
 	}
-	f.buf, f.lines = f.buf[:0], f.lines[:0]
+	f.buf, f.runs = f.buf[:0], f.runs[:0]
 	return nil
+}
+
+func lineMap(runs []lineRun) []int {
+	if len(runs) == 1 && runs[0].start == 1 {
+		return nil
+	}
+	total := 0
+	for _, r := range runs {
+		total += r.n
+	}
+	m := make([]int, 0, total)
+	for _, r := range runs {
+		for i := range r.n {
+			m = append(m, r.start+i)
+		}
+	}
+	return m
 }
 
 func (p *diffParser) skip(s finding.Skipped) {
