@@ -82,6 +82,12 @@ func TestExitCodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	leaky := leakyTree(t)
+	// An unvalidated generic password is HIGH: thresholds decide it. (A validated key fails whatever the
+	// threshold.)
+	generic := t.TempDir()
+	if err := os.WriteFile(filepath.Join(generic, "settings.py"), []byte("DB_PASSWORD = \"Zx8vQ2mN5rT9kW3pLq7\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		env  []string
@@ -90,9 +96,11 @@ func TestExitCodes(t *testing.T) {
 	}{
 		{"clean tree passes", nil, []string{"scan", "-f", "json", clean}, 0},
 		{"leaked key fails the gate", nil, []string{"scan", "-f", "json", leaky}, 1},
-		{"threshold above the finding passes", nil, []string{"scan", "-f", "json", "--fail-on", "critical", leaky}, 0},
-		{"environment sets the threshold", []string{"TOLLGATE_FAIL_ON=critical"}, []string{"scan", "-f", "json", leaky}, 0},
-		{"flag wins over environment", []string{"TOLLGATE_FAIL_ON=critical"}, []string{"scan", "-f", "json", "--fail-on", "low", leaky}, 1},
+		{"validated key fails whatever the threshold", nil, []string{"scan", "-f", "json", "--fail-on", "critical", leaky}, 1},
+		{"generic password fails at the default threshold", nil, []string{"scan", "-f", "json", generic}, 1},
+		{"threshold above the finding passes", nil, []string{"scan", "-f", "json", "--fail-on", "critical", generic}, 0},
+		{"environment sets the threshold", []string{"TOLLGATE_FAIL_ON=critical"}, []string{"scan", "-f", "json", generic}, 0},
+		{"flag wins over environment", []string{"TOLLGATE_FAIL_ON=critical"}, []string{"scan", "-f", "json", "--fail-on", "low", generic}, 1},
 		{"missing target is an error, not a failed gate", nil, []string{"scan", filepath.Join(clean, "nope")}, 2},
 		{"unknown flag", nil, []string{"scan", "--no-such-flag", clean}, 2},
 		{"bad severity", nil, []string{"scan", "--fail-on", "severe", clean}, 2},
