@@ -20,6 +20,11 @@ func markDirect(f *scan.File, pkgs []finding.Package) {
 		direct = goModDirect(f)
 	case base == "package-lock.json" || base == "npm-shrinkwrap.json":
 		direct = npmDirect(f)
+	case base == "pom.xml": // a POM lists only its own dependencies
+		direct = map[string]bool{}
+		for _, p := range pkgs {
+			direct[p.Name] = true
+		}
 	default:
 		return
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/google/osv-scalibr/extractor/filesystem/language/golang/vendormodules"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/java/gradlelockfile"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/java/gradleverificationmetadataxml"
-	"github.com/google/osv-scalibr/extractor/filesystem/language/java/pomxml"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/javascript/bunlock"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/javascript/packagelockjson"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/javascript/pnpmlock"
@@ -39,7 +38,8 @@ import (
 // Not here, on purpose:
 //   - os/rpm: scalibr copies the rpmdb to a temporary file and opens it with SQLite; container images
 //     must never write to disk, so RPM-based roots are not extracted (documented limitation).
-//   - java/pomxmlnet, anything that resolves over the network: scans are offline.
+//   - java/pomxml and pomxmlnet: both link scalibr's deps.dev network client (gRPC); pomxml.go reads
+//     pom.xml offline with deps.dev's POM model instead (-5 MB of binary).
 //   - elixir/mixlock: erlang/mixlock already reads mix.lock for the Hex ecosystem.
 var constructors = []func(*cpb.PluginConfig) (filesystem.Extractor, error){
 	// Go
@@ -49,7 +49,7 @@ var constructors = []func(*cpb.PluginConfig) (filesystem.Extractor, error){
 	// PyPI
 	requirements.New, poetrylock.New, pipfilelock.New, uvlock.New, pdmlock.New, pylock.New,
 	// Maven / Gradle
-	pomxml.New, gradlelockfile.New, gradleverificationmetadataxml.New,
+	func(*cpb.PluginConfig) (filesystem.Extractor, error) { return newPOM(), nil }, gradlelockfile.New, gradleverificationmetadataxml.New,
 	// crates.io, RubyGems, Packagist
 	cargolock.New, gemfilelock.New, composerlock.New,
 	// NuGet
