@@ -33,7 +33,9 @@ type cmdSpec struct {
 type run struct {
 	Wall   float64 `json:"wall_s"`
 	RSSKiB int64   `json:"peak_rss_kib"`
-	Exit   int     `json:"exit"`
+	// CPU is user+system seconds: on a shared machine it moves less than wall time does.
+	CPU  float64 `json:"cpu_s"`
+	Exit int     `json:"exit"`
 }
 
 type result struct {
@@ -43,6 +45,7 @@ type result struct {
 	MinWall    float64 `json:"min_wall_s"`
 	MaxWall    float64 `json:"max_wall_s"`
 	MedianRSS  int64   `json:"median_peak_rss_kib"`
+	MedianCPU  float64 `json:"median_cpu_s"`
 	Failed     string  `json:"failed,omitempty"`
 }
 
@@ -108,7 +111,7 @@ func main() {
 				continue
 			}
 			r, tail := once(res[i].Command)
-			fmt.Fprintf(os.Stderr, "run %d/%d %-14s %6.2fs %7.1f MiB exit %d\n", k+1, *n, res[i].Label, r.Wall, float64(r.RSSKiB)/1024, r.Exit)
+			fmt.Fprintf(os.Stderr, "run %d/%d %-14s %6.2fs wall %6.2fs cpu %7.1f MiB exit %d\n", k+1, *n, res[i].Label, r.Wall, r.CPU, float64(r.RSSKiB)/1024, r.Exit)
 			if !slices.Contains(res[i].OK, r.Exit) {
 				res[i].Failed = fmt.Sprintf("exit %d: %s", r.Exit, tail)
 				continue
@@ -147,7 +150,7 @@ func once(command string) (run, string) {
 	tf.Close()
 	defer os.Remove(tf.Name())
 	var stderr bytes.Buffer
-	c := exec.Command("/usr/bin/time", "-o", tf.Name(), "-f", "%e %M %x", "sh", "-c", command)
+	c := exec.Command("/usr/bin/time", "-o", tf.Name(), "-f", "%e %M %x %U %S", "sh", "-c", command)
 	c.Stderr = &stderr
 	c.Stdout = nil // discarded: tools write reports to files or /dev/null
 	start := time.Now()
@@ -158,7 +161,10 @@ func once(command string) (run, string) {
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	f := strings.Fields(lines[len(lines)-1])
 	r := run{Exit: -1}
-	if len(f) == 3 {
+	if len(f) == 5 {
+		u, _ := strconv.ParseFloat(f[3], 64)
+		sy, _ := strconv.ParseFloat(f[4], 64)
+		r.CPU = u + sy
 		// Our own clock: /usr/bin/time's %e has only centisecond resolution.
 		r.Wall = wall
 		r.RSSKiB, _ = strconv.ParseInt(f[1], 10, 64)
@@ -180,10 +186,14 @@ func summarise(r *result) {
 	}
 	var walls []float64
 	var rss []int64
+	var cpus []float64
 	for _, x := range r.Runs {
 		walls = append(walls, x.Wall)
 		rss = append(rss, x.RSSKiB)
+		cpus = append(cpus, x.CPU)
 	}
+	slices.Sort(cpus)
+	r.MedianCPU = cpus[len(cpus)/2]
 	slices.Sort(walls)
 	slices.Sort(rss)
 	r.MedianWall = walls[len(walls)/2]
@@ -206,22 +216,25 @@ func table(title, base string, res []result) string {
 	if title != "" {
 		fmt.Fprintf(&b, "### %s\n\n", title)
 	}
-	fmt.Fprintf(&b, "| tool | median wall (s) | min–max (s) | median peak RSS (MiB) | wall ÷ %s | RSS ÷ %s | runs |\n", bl.Label, bl.Label)
-	b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	fmt.Fprintf(&b, "| tool | median wall (s) | min–max (s) | median CPU (s) | median peak RSS (MiB) | wall ÷ %s | CPU ÷ %s | RSS ÷ %s | runs |\n", bl.Label, bl.Label, bl.Label)
+	b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, r := range res {
 		if r.Failed != "" && len(r.Runs) == 0 {
-			fmt.Fprintf(&b, "| %s | failed | | | | | 0 |\n", r.Label)
+			fmt.Fprintf(&b, "| %s | failed | | | | | | | 0 |\n", r.Label)
 			continue
 		}
-		ratioW, ratioR := "", ""
-		if bl.MedianWall > 0 && bl.Failed == "" {
+		ratioW, ratioR, ratioC := "", "", ""
+		if bl.MedianWall > 0 && len(bl.Runs) > 0 {
 			ratioW = fmt.Sprintf("%.2f", r.MedianWall/bl.MedianWall)
 		}
-		if bl.MedianRSS > 0 && bl.Failed == "" {
+		if bl.MedianCPU > 0 && len(bl.Runs) > 0 {
+			ratioC = fmt.Sprintf("%.2f", r.MedianCPU/bl.MedianCPU)
+		}
+		if bl.MedianRSS > 0 && len(bl.Runs) > 0 {
 			ratioR = fmt.Sprintf("%.2f", float64(r.MedianRSS)/float64(bl.MedianRSS))
 		}
-		fmt.Fprintf(&b, "| %s | %.3f | %.3f–%.3f | %.1f | %s | %s | %d |\n", r.Label, r.MedianWall, r.MinWall, r.MaxWall,
-			float64(r.MedianRSS)/1024, ratioW, ratioR, len(r.Runs))
+		fmt.Fprintf(&b, "| %s | %.3f | %.3f–%.3f | %.2f | %.1f | %s | %s | %s | %d |\n", r.Label, r.MedianWall, r.MinWall, r.MaxWall,
+			r.MedianCPU, float64(r.MedianRSS)/1024, ratioW, ratioC, ratioR, len(r.Runs))
 	}
 	b.WriteString("\nCommands:\n\n")
 	for _, r := range res {

@@ -188,6 +188,7 @@ func main() {
 	tg := flag.String("tollgate", "", "tollgate JSON report")
 	osv := flag.String("osv", "", "osv-scanner JSON report")
 	md := flag.String("md", "", "write the markdown summary and every difference here")
+	osvDir := flag.String("osvdb", "/work/shared/osv", "OSV snapshot, to put each difference in a category (skipped if missing)")
 	flag.Parse()
 	t, err := readTollgate(*tg, *root)
 	if err != nil {
@@ -220,6 +221,39 @@ func main() {
 		return e
 	}
 	fmt.Fprintf(&b, "Only osv-scanner, by ecosystem: %v. Only tollgate, by ecosystem: %v.\n\n", byEco(onlyOSV), byEco(onlyTG))
+	if exists(*osvDir) {
+		adv, err := openAdvisories(*osvDir)
+		if err != nil {
+			fail(err)
+		}
+		b.WriteString("| reported by | why (category) | pairs | example |\n| --- | --- | ---: | --- |\n")
+		for _, side := range []struct {
+			who string
+			m   map[pkgKey][]string
+		}{{"tollgate only", onlyTG}, {"osv-scanner only", onlyOSV}} {
+			cats, ex := map[string]int{}, map[string]string{}
+			var order []string
+			var keys []pkgKey
+			for k := range side.m {
+				keys = append(keys, k)
+			}
+			sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
+			for _, k := range keys {
+				for _, id := range side.m[k] {
+					c := adv.category(k, id)
+					if cats[c] == 0 {
+						order = append(order, c)
+						ex[c] = fmt.Sprintf("%s@%s %s", k.name, k.version, id)
+					}
+					cats[c]++
+				}
+			}
+			for _, c := range order {
+				fmt.Fprintf(&b, "| %s | %s | %d | `%s` |\n", side.who, c, cats[c], ex[c])
+			}
+		}
+		b.WriteString("\n")
+	}
 	list := func(title string, m map[pkgKey][]string) {
 		var keys []pkgKey
 		for k := range m {
