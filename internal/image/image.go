@@ -26,6 +26,8 @@ type Options struct {
 	// PreloadBytes is the size up to which a file's content is read while its layer streams by; larger
 	// files are fetched on demand. 0: 4 MiB.
 	PreloadBytes int64
+	// Skip leaves out files the user excluded (--skip-dirs, --skip-files), given the slash path.
+	Skip func(path string) bool
 }
 
 func (o *Options) defaults() {
@@ -187,6 +189,15 @@ func (im *Image) Walk(ctx context.Context, emit func(scan.Entry) error, skip fun
 		skip(s)
 	}
 	files := im.files()
+	if im.opts.Skip != nil {
+		kept := files[:0]
+		for _, f := range files {
+			if !im.opts.Skip(f.path) {
+				kept = append(kept, f)
+			}
+		}
+		files = kept
+	}
 	for start := 0; start < len(files); {
 		li := files[start].n.layer
 		end := start
