@@ -25,4 +25,3 @@ func TestKeywordHits(t *testing.T) {
 		t.Logf("%-30q %d rules=%d", s.pf.keywords[i], counts[i], len(s.kwRules[i]))
 	}
 }
-

@@ -25,6 +25,8 @@ var genericStopwords = []string{
 	"localhost", "admin", "username", "example", "test", "mock", "stub",
 }
 
+var checksummedPrefixes = []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "npm_"}
+
 var (
 	uuidRe   = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	hexRe    = regexp.MustCompile(`^[0-9a-fA-F]+$`)
@@ -80,6 +82,12 @@ func degenerate(s string) bool {
 // genericReject holds the extra decoys of assignment-style rules: UUIDs, hashes and digests,
 // password hashes, file paths, URLs and plain words.
 func genericReject(secret, line string) bool {
+	// A value shaped like a checksummed token whose checksum fails is a fake, not a password.
+	for _, p := range checksummedPrefixes {
+		if strings.HasPrefix(secret, p) && checksumToken(secret).reject {
+			return true
+		}
+	}
 	if containsStopwordExact(secret) || uuidRe.MatchString(secret) || bcryptRe.MatchString(secret) {
 		return true
 	}

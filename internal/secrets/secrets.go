@@ -1,5 +1,3 @@
-// Package secrets finds leaked credentials: a rule table, one keyword prefilter pass, offline
-// validators and allowlists. See doc.go for how rules are written.
 package secrets
 
 import (

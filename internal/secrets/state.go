@@ -89,9 +89,10 @@ func (st *fileState) runRule(ri, ks, ke int) {
 	r := st.s.rules[ri]
 	c := st.content
 	// A keyword inside a stretch already searched for this rule needs no new search when that
-	// stretch ran to the end of its line (or is a multi-line block window): runs of one keyword
-	// (base64 padding, "AAAA…") then cost one regex call per line, not one per hit.
-	if ks >= st.from[ri] && ke <= st.to[ri] && (r.window > 0 || st.to[ri] == len(c) || c[st.to[ri]] == '\n') {
+	// stretch ran to the end of its line, is a multi-line block window, or still runs half a window
+	// past the keyword: runs of one keyword (base64 "AAAA…", a minified line repeating "token=")
+	// then cost one regex call per line or half-window, not one per hit.
+	if ks >= st.from[ri] && ke <= st.to[ri] && (r.window > 0 || st.to[ri] == len(c) || c[st.to[ri]] == '\n' || ke+defaultAfter/2 <= st.to[ri]) {
 		return
 	}
 	ws, we := st.window(r, ks, ke)
