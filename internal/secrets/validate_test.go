@@ -8,7 +8,7 @@ import (
 func TestValidators(t *testing.T) {
 	g := newGen("validators")
 	cases := []struct {
-		name, v, secret string
+		name, v, secret   string
 		reject, validated bool
 	}{
 		{"github ok", "github", "ghp_" + g.expand(t, "{{ghtoken}}"), false, true},
@@ -48,7 +48,7 @@ func TestValidators(t *testing.T) {
 
 func TestDeriveKeywords(t *testing.T) {
 	for expr, want := range map[string]string{
-		`CORPKEY-[A-Z0-9]{20}`:         "corpkey-",
+		`CORPKEY-[A-Z0-9]{20}`:          "corpkey-",
 		`(?i)(foo_token|bar_key)=\w+`:   "foo_token,bar_key",
 		`\b(xyz_[a-f0-9]{10})\b`:        "xyz_",
 		`[a-z]{3}`:                      "",
