@@ -153,7 +153,7 @@ func (s *scanner) service(name string, key, svc *yaml.Node) {
 		switch {
 		case strings.HasSuffix(src, "docker.sock") || strings.HasSuffix(src, "containerd.sock") || strings.HasSuffix(src, "podman.sock"):
 			s.add("TG-COMPOSE-003", vol, res, rl, res+".volumes:"+src, fmt.Sprintf("mounts %s", src))
-		case sensitivePaths[clean]:
+		case sensitivePaths[clean] || sensitivePrefix(clean):
 			s.add("TG-COMPOSE-010", vol, res, rl, res+".volumes:"+src, fmt.Sprintf("mounts host path %s", src))
 		}
 	}
@@ -197,4 +197,15 @@ func (s *scanner) envVar(name, val string, at *yaml.Node, res string, rl int) {
 		return
 	}
 	s.add("TG-COMPOSE-005", at, res, rl, res+".environment."+name, fmt.Sprintf("%s has a literal value", name))
+}
+
+// sensitivePrefix catches files and directories below the host's system trees (/etc/shadow,
+// /proc/1/root); /home and /run subpaths are left alone as they are common in development setups.
+func sensitivePrefix(p string) bool {
+	for _, d := range []string{"/etc/", "/proc/", "/sys/", "/root/", "/boot/", "/dev/", "/var/lib/docker/", "/var/run/docker"} {
+		if strings.HasPrefix(p, d) {
+			return true
+		}
+	}
+	return false
 }

@@ -95,7 +95,8 @@ func Scan(content []byte) ([]check.Hit, error) {
 	for _, in := range all {
 		checkInstr(in, add)
 	}
-	for _, st := range stages {
+	// Only the final stage's CMD/ENTRYPOINT reach the image; earlier stages are build steps.
+	for _, st := range stages[max(len(stages)-1, 0):] {
 		var cmds, eps []instr
 		for _, in := range st.ins {
 			switch in.cmd {
@@ -294,7 +295,7 @@ func checkInstr(in instr, add func(string, instr, string, string)) {
 		}
 	case "workdir":
 		if len(in.args) > 0 {
-			w := in.args[0]
+			w := strings.Trim(in.args[0], `"'`)
 			if !strings.HasPrefix(w, "/") && !strings.HasPrefix(w, "$") && !(len(w) > 2 && w[1] == ':') {
 				add("TG-DOCKER-015", in, "workdir", "")
 			}

@@ -335,6 +335,9 @@ func sgIngress(c *ctx, ports []int, allPorts bool) {
 		from, _, okF := n.num("from_port")
 		to, _, okT := n.num("to_port")
 		all := proto == "-1" || proto == "all"
+		if notTCP(proto) {
+			return // SSH, RDP and the database ports listen on TCP
+		}
 		if !all && (!okF || !okT) {
 			return
 		}

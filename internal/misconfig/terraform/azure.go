@@ -59,6 +59,9 @@ func init() {
 				if dir != "Inbound" || acc != "Allow" {
 					return
 				}
+				if proto, _, _ := n.str("protocol"); notTCP(proto) {
+					return
+				}
 				src, line, _ := n.strs("source_address_prefix")
 				more, _, _ := n.strs("source_address_prefixes")
 				if !anyWorld(append(src, more...)) {

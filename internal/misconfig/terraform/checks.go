@@ -168,3 +168,12 @@ func hasStr(list []string, v string) bool {
 	}
 	return false
 }
+
+// notTCP reports a protocol that cannot reach a TCP service (udp, icmp, by name or number).
+func notTCP(proto string) bool {
+	switch strings.ToLower(proto) {
+	case "udp", "17", "icmp", "1", "icmpv6", "58", "esp", "ah":
+		return true
+	}
+	return false
+}

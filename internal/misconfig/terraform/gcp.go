@@ -60,6 +60,9 @@ func init() {
 			}
 			for _, a := range c.n.blocks("allow") {
 				proto, _, _ := a.str("protocol")
+				if notTCP(proto) {
+					continue
+				}
 				ports, _, has := a.strs("ports")
 				if proto == "all" || (!has && (proto == "tcp" || proto == "udp")) {
 					c.fire(line, "allow:all", "allows every port from anywhere")
