@@ -16,8 +16,9 @@ import (
 
 var (
 	exprRe = regexp.MustCompile(`\$\{\{\s*([^}]*?)\s*\}\}`)
-	// untrustedRe matches contexts an outside contributor controls.
-	untrustedRe = regexp.MustCompile(`github\.event\.(issue|pull_request|discussion)\.(title|body)\b|` +
+	// untrustedRe matches contexts an outside contributor controls (property names are
+	// case-insensitive in GitHub expressions).
+	untrustedRe = regexp.MustCompile(`(?i)github\.event\.(issue|pull_request|discussion)\.(title|body)\b|` +
 		`github\.event\.(comment|review|review_comment)\.body\b|` +
 		`github\.event\.pages\b.*\.page_name\b|` +
 		`github\.event\.commits\b.*\.(message|author\.(email|name)|committer\.(email|name))\b|` +
