@@ -8,6 +8,9 @@
 #
 # Environment: BENCH_RUNS (5), KICS_RUNS (3; kics takes minutes per run), MISCONFIG_N (10000),
 # KICS_N (1000: manifests in the subset kics and trivy also get), OSV_DIR (/work/shared/osv).
+# Never give a peer /dev/null as its report path: gitleaks checks the path is writable by creating
+# and then REMOVING it, which as root deletes /dev/null for the whole machine. Peers write to
+# stdout, and the shell sends that to /dev/null.
 # Tollgate exits 1 when the gate fails: 0 and 1 are successes, 2 is an error (the row says FAILED).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -62,7 +65,7 @@ secrets() {
 	"$B/timeit" -n "$N" -base gitleaks -md "$O/secrets.md" -json "$O/secrets.json" \
 		-title "Secrets: Go source tree ($files files, $size)" \
 		-c "tollgate|0,1|$B/tollgate scan --scanners secret -f json -o /dev/null --no-progress -q $src" \
-		-c "gitleaks|0,1|$B/gitleaks dir --no-banner --log-level error -f json --report-path /dev/null $src" \
+		-c "gitleaks|0,1|$B/gitleaks dir --no-banner --log-level error -f json --report-path - $src >/dev/null" \
 		-c "raw read|0|find $src -type f -exec cat {} + >/dev/null"
 }
 
@@ -92,14 +95,14 @@ history() {
 	"$B/timeit" -n "$N" -base gitleaks -md "$O/history.md" -json "$O/history.json" \
 		-title "Secrets in git history: generated repository ($commits commits, all refs)" \
 		-c "tollgate|0,1|$B/tollgate scan --history -f json -o /dev/null --no-progress -q $repo" \
-		-c "gitleaks|0,1|$B/gitleaks git --no-banner --log-level error -f json --report-path /dev/null $repo" \
+		-c "gitleaks|0,1|$B/gitleaks git --no-banner --log-level error -f json --report-path - $repo >/dev/null" \
 		-c "git log -p|0|git -C $repo log -p -U0 --all >/dev/null"
 	# Which planted secrets each tool finds (the manifest lists them by path and line).
 	"$B/tollgate" scan --history -f json -o "$O/history-tollgate.json" --no-progress -q "$repo" || [ $? -eq 1 ]
 	"$B/gitleaks" git --no-banner --log-level error -f json --report-path "$O/history-gitleaks.json" "$repo" || [ $? -eq 1 ]
 	python3 - "$W/history-secrets.tsv" "$O/history-tollgate.json" "$O/history-gitleaks.json" >"$O/history-found.md" <<'PY' || true
 import json, sys
-rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip() and not l.startswith("#")]
+rows = [r for r in (l.rstrip("\n").split("\t") for l in open(sys.argv[1])) if len(r) >= 3 and r[2].isdigit()]
 tg = {(f["location"]["path"], f["location"].get("startLine")) for f in json.load(open(sys.argv[2])).get("findings") or [] if f["kind"] == "secret"}
 gl = {(f["File"], f["StartLine"]) for f in json.load(open(sys.argv[3]))}
 def found(s, p, l): return any(x[0] == p and x[1] == l for x in s)
@@ -135,11 +138,11 @@ vuln() {
 	"$B/timeit" -n "$N" -base osv-scanner -md "$O/vuln.md" -json "$O/vuln.json" \
 		-title "Vulnerabilities: monorepo of $lf lockfiles, $pk packages, full OSV snapshot" \
 		-c "tollgate|0,1|$tg -o /dev/null $mono" \
-		-c "osv-scanner|0,1|$osv --output-file /dev/null -r $mono"
+		-c "osv-scanner|0,1|$osv -r $mono >/dev/null"
 	"$B/timeit" -n "$N" -base osv-scanner -md "$O/vuln-one.md" \
 		-title "Vulnerabilities: one typical repository (one go.mod, ~320 modules), warm DB" \
 		-c "tollgate|0,1|$tg -o /dev/null $mono/services/go-00" \
-		-c "osv-scanner|0,1|$osv --output-file /dev/null -r $mono/services/go-00"
+		-c "osv-scanner|0,1|$osv -r $mono/services/go-00 >/dev/null"
 
 	log "vuln: differential against osv-scanner"
 	for c in "$mono" "$diffc"; do
@@ -165,10 +168,10 @@ misconfig() {
 	local q
 	q=$(go env GOMODCACHE)/github.com/!checkmarx/kics/v2@v2.2.0/assets
 	local tg="$B/tollgate scan --scanners misconfig -f json -o /dev/null --no-progress -q"
-	local trivy="$B/trivy config --quiet --skip-check-update --cache-dir $root/$W/trivy-cache -f json -o /dev/null"
+	local trivy="$B/trivy config --quiet --skip-check-update --cache-dir $root/$W/trivy-cache -f json"
 	local kics="$B/kics scan --no-progress --silent --disable-secrets -q $q/queries -b $q/libraries --report-formats json -o $root/$W/kics-out"
 	local args=(-c "tollgate|0,1|$tg $tree")
-	have trivy && args+=(-c "trivy config|0|$trivy $tree")
+	have trivy && args+=(-c "trivy config|0|$trivy $tree >/dev/null")
 	args+=(-c "raw read|0|find $tree -type f -exec cat {} + >/dev/null")
 	log "misconfig: $n manifests"
 	"$B/timeit" -n "$N" -base "$(have trivy && echo 'trivy config' || echo 'raw read')" -md "$O/misconfig.md" -json "$O/misconfig.json" \
@@ -176,7 +179,7 @@ misconfig() {
 	if have kics; then
 		log "misconfig: $kn-manifest subset with kics"
 		args=(-c "tollgate|0,1|$tg $sub" -c "kics|0,20,30,40,50,60|$kics -p $sub")
-		have trivy && args+=(-c "trivy config|0|$trivy $sub")
+		have trivy && args+=(-c "trivy config|0|$trivy $sub >/dev/null")
 		"$B/timeit" -n "${KICS_RUNS:-3}" -warmup 0 -base kics -md "$O/misconfig-kics.md" -json "$O/misconfig-kics.json" \
 			-title "Misconfigurations: $kn-manifest subset, against kics" "${args[@]}"
 	fi
