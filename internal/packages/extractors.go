@@ -45,7 +45,10 @@ var constructors = []func(*cpb.PluginConfig) (filesystem.Extractor, error){
 	// Go
 	gomod.New, vendormodules.New,
 	// npm and friends
-	packagelockjson.New, yarnlock.New, pnpmlock.New, bunlock.New,
+	func(c *cpb.PluginConfig) (filesystem.Extractor, error) {
+		x, err := packagelockjson.New(c)
+		return npmLock{inner: x}, err
+	}, yarnlock.New, pnpmlock.New, bunlock.New,
 	// PyPI
 	requirements.New, poetrylock.New, pipfilelock.New, uvlock.New, pdmlock.New, pylock.New,
 	// Maven / Gradle
