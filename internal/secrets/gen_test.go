@@ -31,7 +31,8 @@ import (
 //	{{uuid}}  {{pem KIND}} (RSA, EC, PKCS8, OPENSSH, ENCRYPTED)  {{age}}  {{pgp}}
 //	{{lit a b c}} the words joined without spaces (splits a literal so it is not in the source)
 
-var tmplRe = regexp.MustCompile(`\{\{([a-zA-Z0-9]+)((?: [^ }]+)*)\}\}`)
+// Arguments hold no braces, so nested templates ({{b64of user:{{alnum 20}}}}) expand inside out.
+var tmplRe = regexp.MustCompile(`\{\{([a-zA-Z0-9]+)((?: [^ {}]+)*)\}\}`)
 
 const (
 	alAlnum  = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
@@ -62,6 +63,16 @@ func (g *gen) pick(alphabet string, n int) string {
 }
 
 func (g *gen) expand(t testing.TB, s string) string {
+	for {
+		x := g.expandOnce(t, s)
+		if x == s {
+			return x
+		}
+		s = x
+	}
+}
+
+func (g *gen) expandOnce(t testing.TB, s string) string {
 	// Template markers that are themselves test subjects ({{ .Values.x }}) do not match tmplRe.
 	return tmplRe.ReplaceAllStringFunc(s, func(m string) string {
 		sub := tmplRe.FindStringSubmatch(m)
@@ -116,6 +127,8 @@ func (g *gen) expand(t testing.TB, s string) string {
 			return g.pgp()
 		case "lit":
 			return strings.Join(args, "")
+		case "b64of":
+			return base64.StdEncoding.EncodeToString([]byte(strings.Join(args, " ")))
 		}
 		t.Fatalf("unknown template %s", m)
 		return ""

@@ -11,7 +11,7 @@ import (
 var placeholderWords = []string{
 	"example", "xxxx", "****", "....", "####", "changeme", "change_me", "change-me", "changeit",
 	"placeholder", "your_", "your-", "yourkey", "yourtoken", "yoursecret", "<", ">", "${", "{{", "}}",
-	"%(", "%s", "dummy", "redacted", "replace_", "replaceme", "insert_", "fake_", "fakekey", "faketoken",
+	"%(", "dummy", "redacted", "replace_", "replaceme", "insert_", "fake_", "fakekey", "faketoken",
 	"sample", "process.env", "os.environ", "os.getenv", "getenv(", "secrets.", "env(", "vault:",
 	"0000000000", "1234567890", "abcdefghij", "qwertyuiop", "notreal", "not_a_real", "notasecret",
 	"foobar", "lorem", "ipsum", "todo", "fixme", "xyz123", "aaaaaaaa", "test_key", "testkey", "testtoken",
@@ -46,6 +46,9 @@ func isPlaceholder(s string) bool {
 		if strings.Contains(ls, w) {
 			return true
 		}
+	}
+	if formatVerb(s) {
+		return true
 	}
 	if s[0] == '%' && s[len(s)-1] == '%' { // %VAR% (Windows environment)
 		return true
@@ -88,7 +91,7 @@ func genericReject(secret, line string) bool {
 			return true
 		}
 	}
-	if containsStopwordExact(secret) || uuidRe.MatchString(secret) || bcryptRe.MatchString(secret) {
+	if stripeTestKey(secret) || containsStopwordExact(secret) || uuidRe.MatchString(secret) || bcryptRe.MatchString(secret) {
 		return true
 	}
 	if strings.Contains(secret, "://") || strings.HasPrefix(secret, "/") || strings.HasPrefix(secret, "./") {
@@ -97,8 +100,11 @@ func genericReject(secret, line string) bool {
 	if hexRe.MatchString(secret) && (len(secret) == 40 || len(secret) == 64 || len(secret) == 128) && hashContext.MatchString(line) {
 		return true
 	}
-	if strings.HasPrefix(secret, "sha256-") || strings.HasPrefix(secret, "sha512-") || strings.HasPrefix(secret, "sha1-") {
-		return true
+	// SRI integrity (sha512-…) and OCI/content digests (sha256:<hex>).
+	for _, p := range []string{"sha1-", "sha256-", "sha384-", "sha512-", "sha1:", "sha256:", "sha384:", "sha512:", "md5:"} {
+		if strings.HasPrefix(secret, p) {
+			return true
+		}
 	}
 	return looksLikeText(secret)
 }
@@ -133,8 +139,10 @@ func looksLikeText(s string) bool {
 				caseFlips++
 			}
 			prevLower = false
-		default:
+		case c == '_' || c == '-' || c == '.' || c == '/' || c == ' ' || c == ':':
 			prevLower = false
+		default:
+			return false // *, %, +, !, #…: password punctuation, not an identifier's
 		}
 	}
 	if digits > 0 {
@@ -142,6 +150,23 @@ func looksLikeText(s string) bool {
 	}
 	// camelCase identifiers flip case once per word; random mixed-case tokens flip far more often.
 	return caseFlips*5 <= letters
+}
+
+// formatVerb finds a printf verb (%s, %v, %d) standing alone: "user:%s", "%s@host". Random
+// passwords hold "%s" followed by more token characters, which is no verb.
+func formatVerb(s string) bool {
+	for i := 0; i+1 < len(s); i++ {
+		if s[i] == '%' && (s[i+1] == 's' || s[i+1] == 'v' || s[i+1] == 'd') {
+			if i+2 == len(s) || !isAlnum(s[i+2]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isAlnum(b byte) bool {
+	return b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z'
 }
 
 func isUpper(b byte) bool { return b >= 'A' && b <= 'Z' }

@@ -162,6 +162,7 @@ func (s *Scanner) Analyze(ctx context.Context, f *scan.File) (scan.Result, error
 			})
 		}
 	}
+	st.dedup()
 	out := scan.Result{Findings: st.findings}
 	st.findings = nil
 	return out, nil

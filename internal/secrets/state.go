@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"sort"
 	"unicode/utf8"
 
 	"github.com/tollgate-dev/tollgate/internal/finding"
@@ -11,6 +12,9 @@ import (
 )
 
 const maxInt = int(^uint(0) >> 1)
+
+// hexEntropyFloor is the entropy floor of all-hex values under generic rules.
+const hexEntropyFloor = 3.0
 
 // fileState is the per-file scratch space, pooled so a scan allocates nothing per file on the hot path.
 type fileState struct {
@@ -30,6 +34,14 @@ type fileState struct {
 
 	hitFn    hitFunc
 	findings []finding.Finding
+	spans    []span // spans[i] is where findings[i]'s secret sits
+}
+
+// span is a reported secret's byte range and how specific its rule is, for dedup.
+type span struct {
+	ss, se, ri int
+	rank       int
+	match      int // length of the whole match: more context matched is a more specific rule
 }
 
 func (st *fileState) reset(f *scan.File) {
@@ -48,7 +60,7 @@ func (st *fileState) release() {
 		st.from[ri], st.to[ri], st.last[ri], st.pathOK[ri] = maxInt, -1, -1, 0
 	}
 	st.touched = st.touched[:0]
-	st.f, st.content, st.findings = nil, nil, nil
+	st.f, st.content, st.findings, st.spans = nil, nil, nil, st.spans[:0]
 	st.s.pool.Put(st)
 }
 
@@ -138,8 +150,15 @@ func (st *fileState) consider(ri, base int, m []int) {
 	c := st.content
 	secret := string(c[ss:se])
 	ent := shannon(secret)
-	if r.entropy > 0 && ent < r.entropy {
-		return
+	if floor := r.entropy; floor > 0 {
+		// Hex carries 4 bits a character at most: a random 32-digit hex secret scores ~3.7, under
+		// floors tuned for mixed-case tokens. Generic rules hold hex to a floor of its own.
+		if r.generic && allHex(secret) {
+			floor = min(floor, hexEntropyFloor)
+		}
+		if ent < floor {
+			return
+		}
 	}
 	var v verdict
 	if r.validator != nil {
@@ -152,7 +171,7 @@ func (st *fileState) consider(ri, base int, m []int) {
 	}
 	ls, le := lineBounds(c, ss, se)
 	line := string(c[ls:le])
-	if r.generic && genericReject(secret, line) {
+	if r.generic && (genericReject(secret, line) || len(secret) >= 32 && allHex(secret) && testVectorContext(c, ls, le)) {
 		return
 	}
 	if containsStopword(secret, r.stopwords) {
@@ -170,6 +189,14 @@ func (st *fileState) consider(ri, base int, m []int) {
 		}
 	}
 	st.last[ri] = ss
+	rank := 0
+	if !r.generic {
+		rank += 2
+	}
+	if v.validated {
+		rank++
+	}
+	st.spans = append(st.spans, span{ss: ss, se: se, ri: ri, rank: rank, match: m[1] - m[0]})
 	st.findings = append(st.findings, st.makeFinding(r, ss, se, secret, ent, v, suppressed(line)))
 }
 
@@ -234,4 +261,49 @@ func (st *fileState) makeFinding(r *Rule, ss, se int, secret string, ent float64
 		fd.Suppression = &finding.Suppression{Kind: "inline", Reason: "tollgate:ignore / gitleaks:allow on the line"}
 	}
 	return fd
+}
+
+// dedup keeps one finding per secret: where the spans of several rules' secrets overlap, the most
+// specific rule wins (provider over generic, checksum-validated over not, then the one whose match
+// took in more context — paystack_key = "sk_live_…" over the bare sk_live_ prefix — then table order), so a
+// GitHub token assigned to `token = …` is one finding of github-pat, not two.
+func (st *fileState) dedup() {
+	if len(st.spans) < 2 {
+		return
+	}
+	idx := make([]int, len(st.spans))
+	for i := range idx {
+		idx[i] = i
+	}
+	sp := st.spans
+	sort.Slice(idx, func(a, b int) bool { return sp[idx[a]].ss < sp[idx[b]].ss })
+	drop := make([]bool, len(sp))
+	for a := 0; a < len(idx); a++ {
+		i := idx[a]
+		for b := a + 1; b < len(idx) && sp[idx[b]].ss < sp[i].se; b++ {
+			j := idx[b]
+			if better(sp[i], sp[j]) {
+				drop[j] = true
+			} else {
+				drop[i] = true
+			}
+		}
+	}
+	out := st.findings[:0]
+	for i, f := range st.findings {
+		if !drop[i] {
+			out = append(out, f)
+		}
+	}
+	st.findings = out
+}
+
+func better(a, b span) bool {
+	if a.rank != b.rank {
+		return a.rank > b.rank
+	}
+	if a.match != b.match {
+		return a.match > b.match
+	}
+	return a.ri < b.ri
 }

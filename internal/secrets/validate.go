@@ -29,17 +29,19 @@ type verdict struct {
 type validator func(secret string) verdict
 
 var validators = map[string]validator{
-	"github":     validateGitHub,
-	"github-ghs": validateGitHubInstallation,
-	"npm":        validateNPM,
-	"aws-key-id": validateAWSKeyID,
-	"jwt":        validateJWT,
-	"pypi":       validatePyPI,
-	"pem":        validatePEM,
-	"openssh":    validatePEM,
-	"pgp":        validatePGP,
-	"putty":      validatePuTTY,
-	"age":        validateAge,
+	"github":       validateGitHub,
+	"github-ghs":   validateGitHubInstallation,
+	"npm":          validateNPM,
+	"aws-key-id":   validateAWSKeyID,
+	"jwt":          validateJWT,
+	"pypi":         validatePyPI,
+	"pem":          validatePEM,
+	"openssh":      validatePEM,
+	"pgp":          validatePGP,
+	"putty":        validatePuTTY,
+	"age":          validateAge,
+	"basic-auth":   validateBasicAuth,
+	"url-password": validateURLPassword,
 }
 
 const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -214,6 +216,15 @@ func normalizePEM(s string) string {
 	if strings.Contains(s, `\n`) {
 		s = strings.ReplaceAll(s, `\r\n`, "\n")
 		s = strings.ReplaceAll(s, `\n`, "\n")
+	}
+	// A key in a YAML block scalar, a heredoc or a comment is indented; pem.Decode wants the END
+	// line at the start of a line.
+	if strings.Contains(s, "\n ") || strings.Contains(s, "\n\t") {
+		lines := strings.Split(s, "\n")
+		for i, l := range lines {
+			lines[i] = strings.TrimLeft(l, " \t")
+		}
+		s = strings.Join(lines, "\n")
 	}
 	return s
 }
