@@ -3,8 +3,10 @@ package secrets
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"net/url"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -231,4 +233,64 @@ func allHex(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// jwtPlaceholders are claim values of documentation and test tokens: jwt.io's John Doe, RFC 7519's
+// "joe", and the personas and fillers of test suites.
+var jwtPlaceholders = map[string]bool{
+	"john doe": true, "jane doe": true, "1234567890": true, "joe": true, "xxx": true, "foo": true,
+	"bar": true, "alice": true, "bob": true, "charlie": true, "fred": true, "test": true, "testuser": true,
+	"test-user": true, "example": true, "user@example.com": true, "admin@example.com": true,
+}
+
+// jwtDecoy says why a JWT payload is a documentation or test stand-in ("" if it may be a real
+// token): no claims at all, or claims that are placeholders.
+func jwtDecoy(payload []byte) string {
+	var claims map[string]any
+	if json.Unmarshal(payload, &claims) != nil {
+		return ""
+	}
+	if len(claims) == 0 {
+		return "no claims"
+	}
+	for _, v := range claims {
+		switch x := v.(type) {
+		case string:
+			if jwtPlaceholder(x) {
+				return "placeholder claims"
+			}
+		case []any:
+			for _, e := range x {
+				if s, ok := e.(string); ok && jwtPlaceholder(s) {
+					return "placeholder claims"
+				}
+			}
+		}
+	}
+	return ""
+}
+
+func jwtPlaceholder(s string) bool {
+	ls := strings.ToLower(s)
+	if jwtPlaceholders[ls] {
+		return true
+	}
+	host := ls
+	if u, err := url.Parse(ls); err == nil && u.Host != "" {
+		host = u.Hostname()
+	}
+	return host == "example.com" || host == "example.org" || host == "example.net" || strings.HasSuffix(host, ".example.com")
+}
+
+// jwtExpired returns the expiry of a token whose exp lies before now. An expired token is still
+// reported (its issuer may accept clock skew, it shows how tokens leak, and a scan should not
+// change its verdict by itself), but at low severity so it does not fail the default gate.
+func jwtExpired(payload []byte, now time.Time) (time.Time, bool) {
+	var claims struct {
+		Exp *float64 `json:"exp"`
+	}
+	if json.Unmarshal(payload, &claims) != nil || claims.Exp == nil || *claims.Exp >= float64(now.Unix()) {
+		return time.Time{}, false
+	}
+	return time.Unix(int64(*claims.Exp), 0).UTC(), true
 }

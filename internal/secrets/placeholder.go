@@ -84,7 +84,20 @@ func degenerate(s string) bool {
 
 // genericReject holds the extra decoys of assignment-style rules: UUIDs, hashes and digests,
 // password hashes, file paths, URLs and plain words.
-func genericReject(secret, line string) bool {
+// key is the matched text before the value (the variable or field name and the operator).
+func genericReject(secret, key, line string) bool {
+	if referenceKey(key) || identifierValue(secret) {
+		return true
+	}
+	// A JWT that the jwt rule's validator turns down (expired, jwt.io's John Doe) is no better
+	// under a generic name.
+	if strings.HasPrefix(secret, "eyJ") && strings.Count(secret, ".") == 2 && validateJWT(secret).reject {
+		return true
+	}
+	// References, not values: ARNs, URNs, SigV4 credential scopes (AKID/date/region/service/aws4_request).
+	if strings.HasPrefix(secret, "arn:") || strings.HasPrefix(secret, "urn:") || strings.Contains(secret, "aws4_request") {
+		return true
+	}
 	// A value shaped like a checksummed token whose checksum fails is a fake, not a password.
 	for _, p := range checksummedPrefixes {
 		if strings.HasPrefix(secret, p) && checksumToken(secret).reject {
@@ -107,6 +120,44 @@ func genericReject(secret, line string) bool {
 		}
 	}
 	return looksLikeText(secret)
+}
+
+// refSuffixes end names that hold something about a secret, not the secret: secretName,
+// SECRETS_SCAN_OMIT_PATHS, tokenURL, password_encryption, token_type. ("id" is not one of them:
+// Vault's secret_id is a credential.)
+var refSuffixes = map[string]bool{
+	"name": true, "names": true, "path": true, "paths": true, "file": true, "files": true, "url": true,
+	"uri": true, "ref": true, "arn": true, "type": true, "header": true, "field": true, "env": true,
+	"var": true, "length": true, "len": true, "ttl": true, "version": true, "count": true, "encryption": true,
+	"algorithm": true, "alg": true, "method": true, "mode": true, "policy": true, "format": true,
+	"endpoint": true, "prefix": true, "dir": true, "label": true, "template": true,
+}
+
+// referenceKey reports whether the last word of the assigned name is a reference suffix.
+func referenceKey(key string) bool {
+	// The name ends where the operator starts.
+	end := len(key)
+	for end > 0 && !isAlnum(key[end-1]) {
+		end--
+	}
+	w := identWords([]byte(key[:end]))
+	return len(w) > 1 && refSuffixes[w[len(w)-1]]
+}
+
+// secretWords inside a value make it an identifier or a description, not a random credential:
+// v1.AuthenticationToken, server-valid-token-1, GetAuthorizationToken.
+var secretWords = map[string]bool{
+	"token": true, "tokens": true, "secret": true, "secrets": true, "password": true, "passwd": true,
+	"credential": true, "credentials": true, "authorization": true, "authentication": true,
+}
+
+func identifierValue(s string) bool {
+	for _, w := range identWords([]byte(s)) {
+		if secretWords[w] {
+			return true
+		}
+	}
+	return false
 }
 
 func containsStopwordExact(s string) bool {

@@ -171,7 +171,7 @@ func (st *fileState) consider(ri, base int, m []int) {
 	}
 	ls, le := lineBounds(c, ss, se)
 	line := string(c[ls:le])
-	if r.generic && (genericReject(secret, line) || len(secret) >= 32 && allHex(secret) && testVectorContext(c, ls, le)) {
+	if r.generic && (genericReject(secret, string(c[min(m[0]+base, ss):ss]), line) || len(secret) >= 32 && allHex(secret) && testVectorContext(c, ls, le)) {
 		return
 	}
 	if containsStopword(secret, r.stopwords) {
@@ -255,6 +255,9 @@ func (st *fileState) makeFinding(r *Rule, ss, se int, secret string, ent float64
 			Redacted: finding.Redact(secret), Hash: hash, Validated: v.validated,
 			Entropy: math.Round(ent*1000) / 1000, Note: v.note,
 		},
+	}
+	if v.low {
+		fd.Severity = finding.Low
 	}
 	if inline {
 		fd.Status = "suppressed"

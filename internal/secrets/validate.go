@@ -11,6 +11,7 @@ import (
 	"hash/crc32"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 )
@@ -24,6 +25,8 @@ type verdict struct {
 	// strong validation (checksum, key parse) also overrides the placeholder word list.
 	strong bool
 	note   string
+	// low reports the finding at low severity: the credential is real but no longer usable as is.
+	low bool
 }
 
 type validator func(secret string) verdict
@@ -153,11 +156,19 @@ func validateJWT(secret string) verdict {
 	if err != nil || !json.Valid(p) {
 		return verdict{reject: true}
 	}
+	if why := jwtDecoy(p); why != "" {
+		return verdict{reject: true, note: why}
+	}
 	note := "alg " + hdr.Alg
 	if strings.EqualFold(hdr.Alg, "none") {
 		note += " (unsigned)"
 	}
-	return verdict{validated: true, note: note}
+	v := verdict{validated: true, note: note}
+	if exp, ok := jwtExpired(p, time.Now()); ok {
+		v.note += ", expired " + exp.Format("2006-01-02")
+		v.low = true
+	}
+	return v
 }
 
 // validatePyPI: PyPI tokens are macaroons whose first caveat names the index; "pypi-" + base64 of
