@@ -17,7 +17,18 @@ import (
 var placeholderPasswords = []string{
 	"opensesame", "open sesame", "pass", "passw0rd", "pwd", "bar", "baz", "secret", "s3cret", "test",
 	"testing", "password1", "pa55word", "admin", "root", "guest", "demo", "letmein", "hunter2",
-	"qwerty", "123456", "12345678", "mypassword", "mysecret",
+	"qwerty", "123456", "12345678", "mypassword", "mysecret", "username", "user", "hub",
+	// Default passwords of database images in dev compose files.
+	"postgres", "mysql", "mariadb", "neo4j", "rabbitmq", "redis",
+}
+
+// leet undoes the digit-for-letter spelling of example passwords (P@$$w0rd, 4-v3ry-53cr37-p455w0rd).
+var leet = strings.NewReplacer("@", "a", "$", "s", "0", "o", "1", "i", "3", "e", "4", "a", "5", "s", "7", "t")
+
+// leetWords is true for a password that spells "password" or "secret", plainly or in leet.
+func leetWords(lp string) bool {
+	d := leet.Replace(lp)
+	return strings.Contains(d, "password") || strings.Contains(d, "secret")
 }
 
 // validateBasicAuth decodes the base64 of an Authorization: Basic header. It must be user:password
@@ -51,13 +62,21 @@ func validateBasicAuth(secret string) verdict {
 // the list above, a near-spelling of "password", a placeholder word or a degenerate string.
 func placeholderPassword(user, pass string) bool {
 	lp := strings.ToLower(pass)
-	if strings.EqualFold(user, pass) || len(pass) < 4 || nearWord(lp, "password", 2) || nearWord(lp, "passwd", 1) {
+	if strings.EqualFold(user, pass) || len(pass) < 4 || nearWord(lp, "password", 2) || nearWord(lp, "passwd", 1) || nearWord(lp, "secret", 1) {
 		return true
 	}
+	// secret123, hunter2, env_pass: a list word with digits or punctuation around it.
+	bare := strings.TrimRight(strings.TrimLeft(lp, "_-.!0123456789"), "_-.!0123456789")
+	if i := strings.LastIndexAny(bare, "_-."); i >= 0 {
+		bare = bare[i+1:]
+	}
 	for _, w := range placeholderPasswords {
-		if lp == w {
+		if lp == w || bare == w {
 			return true
 		}
+	}
+	if leetWords(lp) {
+		return true
 	}
 	return isPlaceholder(pass)
 }

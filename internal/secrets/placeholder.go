@@ -86,7 +86,7 @@ func degenerate(s string) bool {
 // password hashes, file paths, URLs and plain words.
 // key is the matched text before the value (the variable or field name and the operator).
 func genericReject(secret, key, line string) bool {
-	if referenceKey(key) || identifierValue(secret) {
+	if referenceKey(key) || identifierValue(secret) || leetWords(strings.ToLower(secret)) {
 		return true
 	}
 	// A JWT that the jwt rule's validator turns down (expired, jwt.io's John Doe) is no better
@@ -218,6 +218,21 @@ func formatVerb(s string) bool {
 
 func isAlnum(b byte) bool {
 	return b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z'
+}
+
+// isSlug is true for lowercase words joined by '-' or '_' ("cloudflare-enters-multicloud-networking"):
+// a URL slug or an identifier, never a random token.
+func isSlug(s string) bool {
+	seps := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '-' || c == '_':
+			seps++
+		case c < 'a' || c > 'z':
+			return false
+		}
+	}
+	return seps >= 2
 }
 
 func isUpper(b byte) bool { return b >= 'A' && b <= 'Z' }
