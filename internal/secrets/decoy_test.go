@@ -113,3 +113,15 @@ func TestOneFindingPerSecret(t *testing.T) {
 		t.Errorf("want one github-pat and one npm-access-token, got %v", got)
 	}
 }
+
+// RFC 6749's example values, as oauthlib's docstrings quote them, are documentation.
+func TestRFC6749Examples(t *testing.T) {
+	s := newTestScanner(t)
+	// Assembled from halves so this file holds no complete example token either.
+	at, rt := "2YotnFZFEjr1"+"zCsicMWpAA", "tGzv3JOkF0XG"+"5Qx2TlKWIA"
+	basic := base64.StdEncoding.EncodeToString([]byte("s6BhdRkqt3:" + "gX1fBat3bV"))
+	c := `"access_token":"` + at + `",` + "\n" + `"refresh_token":"` + rt + `",` + "\n" + "Authorization: Basic " + basic + "\n"
+	if fs := scanText(t, s, "oauthlib/oauth2/rfc6749/parameters.py", c); len(fs) > 0 {
+		t.Errorf("RFC 6749 examples reported: %v", ruleIDs(fs))
+	}
+}

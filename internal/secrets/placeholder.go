@@ -86,7 +86,8 @@ func degenerate(s string) bool {
 // password hashes, file paths, URLs and plain words.
 // key is the matched text before the value (the variable or field name and the operator).
 func genericReject(secret, key, line string) bool {
-	if referenceKey(key) || identifierValue(secret) || leetWords(strings.ToLower(secret)) {
+	quoted := strings.HasSuffix(key, `"`) || strings.HasSuffix(key, "'") || strings.HasSuffix(key, "`")
+	if referenceKey(key) || identifierValue(secret) || leetWords(strings.ToLower(secret)) || !quoted && dottedIdent(secret) {
 		return true
 	}
 	// A JWT that the jwt rule's validator turns down (expired, jwt.io's John Doe) is no better
@@ -233,6 +234,64 @@ func isSlug(s string) bool {
 		}
 	}
 	return seps >= 2
+}
+
+// pathLike is true for a file path a context rule took for a token ("/plexus/components/cipher/
+// Base64" after "sonatype"): slash-separated segments, at least two of them lowercase words.
+func pathLike(s string) bool {
+	if strings.Count(s, "/") < 2 {
+		return false
+	}
+	segs := strings.Split(s, "/")
+	if strings.Contains(segs[0], ".") || strings.Contains(s, "://") {
+		return false // a URL: webhook rules take host and path as the secret
+	}
+	words := 0
+	for _, g := range segs {
+		if len(g) >= 4 && strings.Trim(g, "abcdefghijklmnopqrstuvwxyz") == "" {
+			words++
+		}
+	}
+	return words >= 2 && words*2 >= len(segs)-1
+}
+
+// dottedIdent is true for module.Name and ed25519.Ed25519PrivateKey: code, when not quoted.
+func dottedIdent(s string) bool {
+	parts := strings.Split(s, ".")
+	if len(parts) < 2 {
+		return false
+	}
+	words, upper, letters := 0, 0, 0
+	for i := 0; i < len(s); i++ {
+		if isUpper(s[i]) {
+			upper++
+			letters++
+		} else if s[i] >= 'a' && s[i] <= 'z' {
+			letters++
+		}
+	}
+	// Identifiers are mostly lowercase (camelCase, snake_case); random tokens are half upper.
+	if upper*3 > letters {
+		return false
+	}
+	for _, p := range parts {
+		if p == "" || !(p[0] >= 'a' && p[0] <= 'z' || p[0] >= 'A' && p[0] <= 'Z' || p[0] == '_') {
+			return false
+		}
+		for i := 0; i < len(p); i++ {
+			if !isAlnum(p[i]) && p[i] != '_' {
+				return false
+			}
+		}
+		// Identifiers are made of words; a dotted random token (a kubeadm bootstrap token
+		// abcdef.0123456789abcdef) is not.
+		for _, w := range identWords([]byte(p)) {
+			if len(w) >= 3 && strings.Trim(w, "abcdefghijklmnopqrstuvwxyz") == "" {
+				words++
+			}
+		}
+	}
+	return words >= 2
 }
 
 func isUpper(b byte) bool { return b >= 'A' && b <= 'Z' }

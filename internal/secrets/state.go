@@ -166,14 +166,14 @@ func (st *fileState) consider(ri, base int, m []int) {
 			return
 		}
 	}
-	if !v.strong && isPlaceholder(secret) {
+	if !v.strong && (isPlaceholder(secret) || docValue(secret)) {
 		return
 	}
 	ls, le := lineBounds(c, ss, se)
 	line := string(c[ls:le])
 	// A context rule (cloudflare… then 40 token characters) can land on a URL slug or prose:
 	// words without a digit are no token of any provider whose format we do not validate.
-	if !v.validated && isSlug(secret) {
+	if !v.validated && (isSlug(secret) || pathLike(secret)) {
 		return
 	}
 	if r.generic && (genericReject(secret, string(c[min(m[0]+base, ss):ss]), line) || len(secret) >= 32 && allHex(secret) && testVectorContext(c, ls, le)) {
