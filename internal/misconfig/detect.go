@@ -16,8 +16,10 @@ const (
 	typeAction   // action.yml
 	typeGitLab
 	typeCompose
-	typeYAML // maybe Kubernetes (apiVersion + kind), else only custom policies
-	typeJSON // only custom policies (and Kubernetes JSON manifests)
+	typeYAML          // maybe Kubernetes (apiVersion + kind), else only custom policies
+	typeJSON          // only custom policies (and Kubernetes JSON manifests)
+	typeChart         // Chart.yaml: the chart is rendered and its manifests checked
+	typeKustomization // kustomization.yaml: the overlay is built and its output checked
 )
 
 func detect(p string) fileType {
@@ -30,6 +32,10 @@ func detect(p string) fileType {
 		return typeDockerfile
 	case ext == ".tf":
 		return typeTerraform
+	case base == "Chart.yaml":
+		return typeChart
+	case lower == "kustomization.yaml" || lower == "kustomization.yml" || base == "Kustomization":
+		return typeKustomization
 	}
 	if ext != ".yml" && ext != ".yaml" {
 		if ext == ".json" {

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/tollgate-dev/tollgate/internal/finding"
 	"github.com/tollgate-dev/tollgate/internal/misconfig/check"
@@ -18,6 +19,7 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/misconfig/dockerfile"
 	"github.com/tollgate-dev/tollgate/internal/misconfig/ghactions"
 	"github.com/tollgate-dev/tollgate/internal/misconfig/gitlabci"
+	"github.com/tollgate-dev/tollgate/internal/misconfig/helm"
 	"github.com/tollgate-dev/tollgate/internal/misconfig/kubernetes"
 	"github.com/tollgate-dev/tollgate/internal/misconfig/rego"
 	"github.com/tollgate-dev/tollgate/internal/misconfig/terraform"
@@ -35,6 +37,9 @@ type Options struct {
 	Disabled []string
 	// Severity overrides a check's severity by id.
 	Severity map[string]finding.Severity
+	// HelmValues are values files (paths relative to the working directory) every chart is
+	// rendered with, over its own values.yaml; later files win.
+	HelmValues []string
 }
 
 // Scanner is the misconfiguration analyzer. One Scanner serves one scan: it caches Terraform module
@@ -44,11 +49,25 @@ type Scanner struct {
 	disabled map[string]bool
 	policies *rego.Engine
 	tf       *terraform.Evaluator
+	helm     *helm.Renderer
+
+	mu sync.Mutex
+	// built maps each kustomize build finding's fingerprint to the fingerprint the same finding has
+	// when its source file is scanned raw ("" for generated resources); see analyzeKustomization.
+	built map[string]string
+	// patches are files kustomize builds use as patches.
+	patches map[string]bool
 }
 
 // New builds the analyzer, compiling custom policies up front so a broken policy fails the run early.
 func New(o Options) (*Scanner, error) {
-	s := &Scanner{opts: o, disabled: map[string]bool{}, tf: terraform.NewEvaluator()}
+	s := &Scanner{opts: o, disabled: map[string]bool{}, tf: terraform.NewEvaluator(),
+		built: map[string]string{}, patches: map[string]bool{}}
+	hr, err := helm.NewRenderer(o.HelmValues)
+	if err != nil {
+		return nil, err
+	}
+	s.helm = hr
 	for _, id := range o.Disabled {
 		s.disabled[strings.ToUpper(strings.TrimSpace(id))] = true
 	}
@@ -84,6 +103,18 @@ func (s *Scanner) Analyze(ctx context.Context, f *scan.File) (scan.Result, error
 	var err error
 	ft := detect(f.Path)
 	switch ft {
+	case typeChart, typeKustomization:
+		// The chart's render or the overlay's build is checked; the file itself only goes to custom
+		// policies, as any YAML does.
+		if ft == typeChart {
+			res = s.analyzeChart(ctx, f)
+		} else {
+			res = s.analyzeKustomization(ctx, f)
+		}
+		if s.policies == nil {
+			return res, nil
+		}
+		hits, inputs, err = s.analyzeYAML(f, ft)
 	case typeDockerfile:
 		hits, err = dockerfile.Scan(f.Content)
 		if err == nil && s.policies != nil {
@@ -110,7 +141,7 @@ func (s *Scanner) Analyze(ctx context.Context, f *scan.File) (scan.Result, error
 		res.Skipped = append(res.Skipped, finding.Skipped{Path: f.Path, Reason: finding.SkipParseError, Detail: err.Error()})
 		return res, nil
 	}
-	res.Findings = s.findings(f, hits)
+	res.Findings = append(res.Findings, s.findings(f, hits)...)
 	if s.policies != nil && len(inputs) > 0 {
 		pf, perr := s.policies.Eval(ctx, f.Path, inputs)
 		if perr != nil {
@@ -129,8 +160,15 @@ func (s *Scanner) analyzeYAML(f *scan.File, ft fileType) ([]check.Hit, []rego.Do
 	if ft == typeYAML && s.policies == nil && !(bytes.Contains(f.Content, []byte("apiVersion")) && bytes.Contains(f.Content, []byte("kind"))) {
 		return nil, nil, errNotOurs
 	}
-	if ft == typeYAML && bytes.Contains(f.Content, []byte("{{")) && inChartTemplates(f.Path) {
-		return nil, nil, fmt.Errorf("helm template: charts are not rendered (Go templates are not YAML)")
+	if ft == typeYAML && inChartTemplates(f.Path) {
+		// Templates are checked through their chart's render (analyzeChart); raw they are not YAML,
+		// and a static one would be reported twice.
+		if _, ok := helm.ChartOfTemplate(f.FS, f.Path); ok {
+			return nil, nil, errNotOurs
+		}
+		if bytes.Contains(f.Content, []byte("{{")) {
+			return nil, nil, fmt.Errorf("helm template: not rendered without its chart (Go templates are not YAML)")
+		}
 	}
 	docs, err := yamldoc.Parse(f.Content)
 	if err != nil {
@@ -277,6 +315,7 @@ func (s *Scanner) adjust(f *scan.File, fs []finding.Finding) []finding.Finding {
 // Finish implements scan.Finisher: Terraform modules called from elsewhere in the tree are judged
 // with their callers' inputs, so their stand-alone findings (judged on variable defaults) go.
 func (s *Scanner) Finish(ctx context.Context, r *finding.Report) error {
+	s.dropDuplicates(r)
 	called := s.tf.CalledModuleDirs()
 	if len(called) == 0 {
 		return nil

@@ -28,6 +28,8 @@ type Config struct {
 	MisconfigDisabled []string
 	// MisconfigSeverity overrides a check's severity by id, e.g. {"TG-K8S-012": "MEDIUM"} (tollgate.yaml).
 	MisconfigSeverity map[string]string
+	// HelmValues are values files every Helm chart is rendered with (--helm-values).
+	HelmValues []string
 }
 
 type constructor func(Config) (scan.Analyzer, error)
@@ -87,5 +89,5 @@ func newMisconfig(c Config) (scan.Analyzer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return misconfig.New(misconfig.Options{PolicyDirs: c.PolicyDirs, Namespaces: c.Namespaces, Disabled: c.MisconfigDisabled, Severity: sev})
+	return misconfig.New(misconfig.Options{PolicyDirs: c.PolicyDirs, Namespaces: c.Namespaces, Disabled: c.MisconfigDisabled, Severity: sev, HelmValues: c.HelmValues})
 }
