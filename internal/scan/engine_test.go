@@ -16,7 +16,6 @@ type memSource struct {
 	files   map[string]string
 	order   []string
 	reads   atomic.Int64
-	history bool
 	commit  *finding.Commit
 	lineMap []int
 }
