@@ -12,6 +12,7 @@ import (
 	"hash"
 	"hash/crc32"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -41,12 +42,22 @@ type Options struct {
 	Log io.Writer
 }
 
+// defaultClient gives up quickly on a network that drops packets (a CI runner behind a firewall must
+// not sit in a scan for minutes), while a slow but live download of a large zip may take its time.
+func defaultClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = (&net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	t.TLSHandshakeTimeout = 15 * time.Second
+	t.ResponseHeaderTimeout = 30 * time.Second
+	return &http.Client{Timeout: 10 * time.Minute, Transport: t}
+}
+
 func (o *Options) defaults() {
 	if o.Repository == "" {
 		o.Repository = DefaultRepository
 	}
 	if o.Client == nil {
-		o.Client = &http.Client{Timeout: 10 * time.Minute}
+		o.Client = defaultClient()
 	}
 	if o.Now == nil {
 		o.Now = time.Now
