@@ -37,6 +37,9 @@ type ruleSpec struct {
 	Path        string   `toml:"path"`
 	Stopwords   []string `toml:"stopwords"`
 	Allow       []string `toml:"allow"`
+	// Pre is an optional byte-level check at the keyword hit that must pass before the regex runs
+	// (see precheck.go): "assign", "userinfo" or "line:<literal>".
+	Pre string `toml:"pre"`
 	// TP and FP are test inputs (templates, see rules_test.go): each TP must produce a finding of this
 	// rule, no FP may.
 	TP []string `toml:"tp"`
@@ -61,6 +64,7 @@ type Rule struct {
 	path      *regexp.Regexp
 	stopwords []string
 	allow     []*allowlist
+	pre       precheck
 	// fullScan marks a user rule from which no keyword could be derived: it runs over whole files.
 	fullScan bool
 
@@ -101,6 +105,9 @@ func (s ruleSpec) compile() (*Rule, error) {
 		Keywords: lowerAll(s.Keywords), re: re, group: s.Group, entropy: s.Entropy,
 		validator: v, window: min(s.Window, maxWindow), before: cmp.Or(min(s.Before, maxWindow), defaultBefore), generic: s.Generic, stopwords: lowerAll(s.Stopwords),
 		tp: s.TP, fp: s.FP,
+	}
+	if r.pre, err = parsePrecheck(s.Pre, r.before); err != nil {
+		return nil, fmt.Errorf("rule %s: %w", s.ID, err)
 	}
 	if r.Title == "" {
 		r.Title = s.ID

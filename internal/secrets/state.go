@@ -100,6 +100,9 @@ func (st *fileState) runRule(ri, ks, ke int) {
 	}
 	r := st.s.rules[ri]
 	c := st.content
+	if r.pre != nil && !r.pre(c, ks, ke) {
+		return
+	}
 	// A keyword inside a stretch already searched for this rule needs no new search when that
 	// stretch ran to the end of its line, is a multi-line block window, or still runs half a window
 	// past the keyword: runs of one keyword (base64 "AAAA…", a minified line repeating "token=")
