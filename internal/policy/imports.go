@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/package-url/packageurl-go"
@@ -19,7 +17,7 @@ import (
 // what does not is a warning, never silently dropped nor silently widened.
 func importIgnoreFiles(root string, cfg *Config) (ws []Waiver, warnings []string, err error) {
 	read := func(name string) ([]byte, bool, error) {
-		b, err := os.ReadFile(filepath.Join(root, name))
+		b, err := readRepoFile(root, name)
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrInvalid) {
 			return nil, false, nil
 		}

@@ -35,6 +35,7 @@ type Inputs struct {
 func Load(in Inputs) (Policy, *Config, error) {
 	p := Policy{Now: in.Now}
 	cfg := &Config{}
+	inTree := false // the policy came from the scanned tree, which may be hostile
 	root := in.Root
 	if st, err := os.Stat(root); err == nil && !st.IsDir() {
 		root = filepath.Dir(root)
@@ -52,14 +53,18 @@ func Load(in Inputs) (Policy, *Config, error) {
 	case root != "":
 		for _, name := range []string{ConfigFile, "tollgate.yml"} {
 			path := filepath.Join(root, name)
-			if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			data, err := readRepoFile(root, name)
+			if errors.Is(err, fs.ErrNotExist) {
 				continue
 			}
-			c, err := LoadConfig(path)
+			if err != nil {
+				return p, nil, fmt.Errorf("read config: %w", err)
+			}
+			c, err := ParseConfig(path, data)
 			if err != nil {
 				return p, nil, err
 			}
-			cfg = c
+			cfg, inTree = c, true
 			break
 		}
 	}
@@ -93,19 +98,34 @@ func Load(in Inputs) (Policy, *Config, error) {
 	for _, v := range cfg.VEX {
 		vexPaths = append(vexPaths, relTo(cfg.File, v))
 	}
-	for _, path := range vexPaths {
-		d, err := LoadVEX(path)
+	for i, path := range vexPaths {
+		var d *VEX
+		var err error
+		if i >= len(in.VEX) && inTree {
+			d, err = loadTreeFile(root, cfg.VEX[i-len(in.VEX)], path, "VEX", ParseVEX)
+		} else {
+			d, err = LoadVEX(path)
+		}
 		if err != nil {
 			return p, nil, err
 		}
 		p.VEX = append(p.VEX, d)
 	}
-	base := in.Baseline
-	if base == "" && cfg.Baseline != "" {
-		base = relTo(cfg.File, cfg.Baseline)
-	}
-	if base != "" {
-		b, err := LoadBaseline(base)
+	switch {
+	case in.Baseline != "":
+		b, err := LoadBaseline(in.Baseline)
+		if err != nil {
+			return p, nil, err
+		}
+		p.Baseline = b
+	case cfg.Baseline != "" && inTree:
+		b, err := loadTreeFile(root, cfg.Baseline, relTo(cfg.File, cfg.Baseline), "baseline", ParseBaseline)
+		if err != nil {
+			return p, nil, err
+		}
+		p.Baseline = b
+	case cfg.Baseline != "":
+		b, err := LoadBaseline(relTo(cfg.File, cfg.Baseline))
 		if err != nil {
 			return p, nil, err
 		}
@@ -181,6 +201,17 @@ func parseThreshold(s string) (Threshold, error) {
 }
 
 // relTo resolves a path written in the config relative to the config's directory.
+// loadTreeFile reads a file named by a tollgate.yaml found in the scanned tree: it must lie inside
+// the tree (see readRepoFile).
+func loadTreeFile[T any](root, name, shown, what string, parse func(string, []byte) (T, error)) (T, error) {
+	var zero T
+	data, err := readRepoFile(root, name)
+	if err != nil {
+		return zero, fmt.Errorf("read %s (named in %s): %w", what, ConfigFile, err)
+	}
+	return parse(shown, data)
+}
+
 func relTo(configFile, p string) string {
 	if filepath.IsAbs(p) || configFile == "" {
 		return p
