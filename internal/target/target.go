@@ -4,6 +4,7 @@ package target
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/tollgate-dev/tollgate/internal/scan"
 	"github.com/tollgate-dev/tollgate/internal/walk"
@@ -23,6 +24,11 @@ var Openers []Opener
 
 // Open returns the source for path. The caller closes it when it implements io.Closer.
 func Open(path string, o Options) (scan.Source, error) {
+	// A FIFO or device named as the target would block the content sniffing of the openers below
+	// (or never end: /dev/zero). It cannot be scanned, so the scan cannot run.
+	if st, err := os.Stat(path); err == nil && !st.IsDir() && !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a directory or regular file (file type %s)", path, st.Mode().Type())
+	}
 	for _, op := range Openers {
 		src, err := op(path, o)
 		if err != nil {

@@ -63,7 +63,13 @@ func Open(target string, opts Options) (*Dir, error) {
 	d := &Dir{name: target, opts: opts}
 	dir := target
 	if !st.IsDir() {
-		dir, d.only = filepath.Split(filepath.Clean(target))
+		// The user named this file: a symlink is followed to it (the never-leave-the-target rule is
+		// for links found inside a tree), or the one file asked for would be skipped unscanned.
+		real, err := filepath.EvalSymlinks(target)
+		if err != nil {
+			return nil, fmt.Errorf("open target: %w", err)
+		}
+		dir, d.only = filepath.Split(filepath.Clean(real))
 		if dir == "" {
 			dir = "."
 		}
