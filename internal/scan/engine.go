@@ -204,6 +204,7 @@ func runFile(ctx context.Context, j job, tree fs.FS, maxSize int64) (out fileRes
 	binary := looksBinary(content)
 	f := &File{Path: e.Path, Size: int64(len(content)), Content: content, Commit: e.Commit, LineMap: e.LineMap, Layer: e.Layer, FS: tree}
 	ran := false
+	var sizeSkips []finding.Skipped
 	for _, a := range j.analyzers {
 		if binary {
 			if b, ok := a.(BinaryAware); !ok || !b.AcceptsBinary() {
@@ -212,6 +213,10 @@ func runFile(ctx context.Context, j job, tree fs.FS, maxSize int64) (out fileRes
 		}
 		if int64(len(content)) > maxSize {
 			if s, ok := a.(SizeAware); !ok || s.MaxFileSize() < int64(len(content)) {
+				// Another analyzer took the large file (a lockfile, a Go binary); this one did not
+				// see it, and the report must say so rather than imply the file was checked.
+				sizeSkips = append(sizeSkips, finding.Skipped{Path: e.Path, Reason: finding.SkipTooLarge,
+					Detail: fmt.Sprintf("%s: %d bytes exceeds the %d byte limit (--max-file-size); other scanners read it", a.Name(), len(content), maxSize)})
 				continue
 			}
 		}
@@ -239,7 +244,7 @@ func runFile(ctx context.Context, j job, tree fs.FS, maxSize int64) (out fileRes
 	}
 	out.read = true
 	out.size = len(content)
-	return out, skips
+	return out, append(skips, sizeSkips...)
 }
 
 // finishLocation maps history content lines back to the commit's line numbers and fills the commit
