@@ -2,6 +2,9 @@
 // files by name, parses them with line-keeping parsers (buildkit for Dockerfiles, yaml.v3 nodes,
 // hashicorp/hcl/v2), runs the built-in Go checks of each platform package, custom conftest-style
 // Rego policies, and turns what fires into findings with inline suppression and per-check config.
+// Helm charts (at their Chart.yaml) are rendered and Kustomize overlays (at their kustomization)
+// built, and the output is checked as Kubernetes with findings pointing back at the template or
+// source file (rendered.go; the helm and kustomize packages own rendering and building).
 package misconfig
 
 import (

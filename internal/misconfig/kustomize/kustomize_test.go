@@ -42,6 +42,10 @@ func TestBuildRefused(t *testing.T) {
 			t.Errorf("%s: want ErrRemote, got %v", dir, err)
 		}
 	}
+	inline := fstest.MapFS{"o/kustomization.yaml": {Data: []byte("generators:\n- |\n  apiVersion: builtin\n  kind: ConfigMapGenerator\n  metadata: {name: x}\n  files: [https://example.invalid/x]\n")}}
+	if _, _, err := Build(inline, "o/kustomization.yaml"); !errors.Is(err, ErrRemote) {
+		t.Errorf("remote file in an inline generator: want ErrRemote, got %v", err)
+	}
 	if _, err := os.Stat("/tmp/tollgate-kustomize-exec-ran"); err == nil {
 		t.Fatal("an exec function ran")
 	}
