@@ -135,6 +135,9 @@ func Run(ctx context.Context, src Source, opts Options) (*finding.Report, error)
 	if ws, ok := src.(interface{ Warnings() []string }); ok {
 		rep.Warnings = append(rep.Warnings, ws.Warnings()...)
 	}
+	if nc, ok := src.(interface{ NotChecked() []string }); ok { // a history git could not finish
+		rep.NotChecked = append(rep.NotChecked, nc.NotChecked()...)
+	}
 	rep.Timings = append(rep.Timings, finding.Timing{Phase: "walk+analyze", Milliseconds: ms(time.Since(walkStart))})
 	if walkErr != nil {
 		return rep, walkErr

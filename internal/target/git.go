@@ -65,6 +65,8 @@ type Git struct {
 	ref     string   // for Describe
 	shallow []string // graft commits of a shallow clone
 	commits atomic.Int64
+	// notChecked is set when git stopped for good before the end of the history.
+	notChecked []string
 }
 
 // OpenGit prepares a history (or staged) scan of the repository at path. It fails, so the scan
@@ -144,6 +146,10 @@ func (s *Git) History() bool { return true }
 // CommitCount is the number of commits the walk read (scan.Run copies it into Stats.Commits).
 func (s *Git) CommitCount() int { return int(s.commits.Load()) }
 
+// NotChecked says what part of the history could not be read (scan.Run copies it into the report,
+// and the verdict warns).
+func (s *Git) NotChecked() []string { return s.notChecked }
+
 // Describe names the repository and the range scanned.
 func (s *Git) Describe() finding.Target {
 	kind := "history"
@@ -156,6 +162,7 @@ func (s *Git) Describe() finding.Target {
 // Walk streams the history through the parser, one file's added lines at a time.
 func (s *Git) Walk(ctx context.Context, emit func(scan.Entry) error, skip func(finding.Skipped)) error {
 	s.commits.Store(0)
+	s.notChecked = nil
 	if s.opts.Staged {
 		args := append([]string{"--cached"}, diffFlags...)
 		_, _, err := s.run(ctx, "diff", args, emit, skip)
@@ -183,9 +190,15 @@ func (s *Git) Walk(ctx context.Context, emit func(scan.Entry) error, skip func(f
 		if !errors.As(err, &gerr) {
 			return err
 		}
+		if n == 0 && done == 0 {
+			// Not one commit could be read (a missing commit object stops git's walk before it prints
+			// anything): the history, i.e. the target, cannot be read, and a pass would be a lie.
+			return fmt.Errorf("git history could not be read: %s", gerr.msg)
+		}
 		if n == 0 || resumes >= maxResumes {
-			skip(finding.Skipped{Path: "(git log)", Reason: SkipGitError,
-				Detail: "history after this point was not scanned: " + gerr.msg})
+			msg := "history after this point was not scanned: " + gerr.msg
+			skip(finding.Skipped{Path: "(git log)", Reason: SkipGitError, Detail: msg})
+			s.notChecked = append(s.notChecked, "git history was only partly scanned ("+strconv.Itoa(done)+" commits): "+gerr.msg)
 			return nil
 		}
 		// git stopped inside the last commit it announced: skip it and go on with the rest.

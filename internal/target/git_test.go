@@ -346,3 +346,23 @@ func TestEngineCountsCommits(t *testing.T) {
 		t.Errorf("stats = %+v target = %+v", rep.Stats, rep.Target)
 	}
 }
+
+// A missing commit object stops git's walk before it prints a single commit: nothing of the history
+// could be read, so the scan cannot run (exit 2) instead of passing on zero commits.
+func TestUnreadableHistoryIsAnError(t *testing.T) {
+	r := newTestRepo(t)
+	r.write("a.txt", "first\n")
+	r.commit("first")
+	r.write("b.txt", "second\n")
+	lost := r.commit("second")
+	r.write("c.txt", "third\n")
+	r.commit("third")
+	if err := os.Remove(filepath.Join(r.dir, ".git", "objects", lost[:2], lost[2:])); err != nil {
+		t.Fatal(err)
+	}
+	src := openGit(t, r.dir, GitOptions{})
+	err := src.Walk(context.Background(), func(scan.Entry) error { return nil }, func(finding.Skipped) {})
+	if err == nil || !strings.Contains(err.Error(), "could not be read") {
+		t.Fatalf("Walk = %v, want an error saying the history could not be read", err)
+	}
+}
