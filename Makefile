@@ -1,11 +1,14 @@
 # The two commands a new machine needs are `make run` and `make test` (see README.md).
 GO ?= go
+# kustomize links Go's plugin package, which makes the linker keep every exported method (+23 MB binary,
+# +28 MB resident at start); Tollgate never loads Go plugins, so release builds leave that code out.
+TAGS ?= kustomize_disable_go_plugin_support
 STATICCHECK_VERSION ?= v0.8.2
 
 .PHONY: run test build lint fuzz bench
 
 build:
-	$(GO) build -o tollgate ./cmd/tollgate
+	$(GO) build -tags $(TAGS) -o tollgate ./cmd/tollgate
 
 # The main job: scan Go's own source tree (a real, large tree) for secrets and misconfigurations.
 run: build
