@@ -396,8 +396,8 @@ secrets:
   fail-on-validated: true   # a secret that passed offline validation fails whatever its severity
 
 misconfig:
-  disable: []        # check ids to turn off, e.g. [DOCKERFILE-USER-ROOT]
-  severity: {}       # check id: new severity, e.g. {K8S-PRIVILEGED: medium}
+  disable: []        # check ids to turn off, e.g. [TG-DOCKER-008]
+  severity: {}       # check id: new severity, e.g. {TG-K8S-001: medium}
 
 # Waivers hide findings. Each needs a scope (one or more of fingerprint, rule, vuln, package with
 # versions, path, license — all given must match), a reason, an owner and an expiry date.
