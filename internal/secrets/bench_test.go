@@ -5,9 +5,10 @@ import (
 	"context"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/tollgate-dev/tollgate/internal/scan"
@@ -15,7 +16,11 @@ import (
 
 // goCorpus loads the text files of $GOROOT/src (the reference tree) once.
 func goCorpus(b *testing.B) []*scan.File {
-	root := filepath.Join(runtime.GOROOT(), "src")
+	goroot, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		b.Skip("no go command to locate GOROOT")
+	}
+	root := filepath.Join(strings.TrimSpace(string(goroot)), "src")
 	if _, err := os.Stat(root); err != nil {
 		b.Skip("GOROOT/src not present")
 	}

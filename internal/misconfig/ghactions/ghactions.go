@@ -68,7 +68,7 @@ func triggers(root *yaml.Node) map[string]*yaml.Node {
 	out := map[string]*yaml.Node{}
 	k, on := y.Get(root, "on")
 	if k == nil {
-		k, on = y.Get(root, "true") // YAML 1.1 readers turn `on` into true; be lenient
+		_, on = y.Get(root, "true") // YAML 1.1 readers turn `on` into true; be lenient
 	}
 	switch {
 	case on == nil:

@@ -39,6 +39,20 @@ var ruleNameRe = regexp.MustCompile(`^(deny|warn|violation)(_[A-Za-z0-9_]+)?$`)
 // Builtins that reach outside the process are refused: a scan must not call the network.
 var unsafe = map[string]struct{}{"http.send": {}, "net.lookup_ip_addr": {}, "opa.runtime": {}}
 
+// safeCapabilities is this OPA's built-in set less the unsafe ones: a policy that calls one fails to
+// compile, so it is refused when it loads rather than when it runs.
+func safeCapabilities() *ast.Capabilities {
+	caps := ast.CapabilitiesForThisVersion()
+	kept := caps.Builtins[:0]
+	for _, b := range caps.Builtins {
+		if _, bad := unsafe[b.Name]; !bad {
+			kept = append(kept, b)
+		}
+	}
+	caps.Builtins = kept
+	return caps
+}
+
 // Load parses every .rego file under dirs (test files *_test.rego skipped), in Rego v1 syntax or,
 // failing that, v0 (older conftest policies), and prepares one query per deny/warn/violation rule
 // of the namespaces (default "main"; "*" means every package).
@@ -73,7 +87,7 @@ func Load(dirs, namespaces []string) (*Engine, error) {
 	if len(modules) == 0 {
 		return nil, fmt.Errorf("policy: no .rego files in %s", strings.Join(dirs, ", "))
 	}
-	c := ast.NewCompiler().WithUnsafeBuiltins(unsafe)
+	c := ast.NewCompiler().WithCapabilities(safeCapabilities())
 	if c.Compile(modules); c.Failed() {
 		return nil, fmt.Errorf("policy: %v", c.Errors)
 	}
