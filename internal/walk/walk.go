@@ -221,9 +221,29 @@ func (d *Dir) read(rel string, limit int64) ([]byte, error) {
 	if size > limit {
 		size = limit
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, size+1))
-	_, err = buf.ReadFrom(io.LimitReader(f, limit+1))
-	return buf.Bytes(), err
+	return readAll(f, size, limit)
+}
+
+// readAll reads at most limit+1 bytes into one buffer sized from Stat, so a file costs one
+// allocation of its own size (bytes.Buffer.ReadFrom would double the buffer just to see EOF). The
+// extra byte lets the engine tell a file that grew past the limit since it was listed.
+func readAll(r io.Reader, size, limit int64) ([]byte, error) {
+	buf := make([]byte, 0, size+1)
+	for int64(len(buf)) <= limit {
+		if len(buf) == cap(buf) { // grew since Stat: extend, still bounded by limit+1
+			buf = append(buf, 0)[:len(buf)]
+			buf = buf[:len(buf):min(int64(cap(buf)), limit+1)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
 }
 
 // readIgnore parses one gitignore-syntax file. A pattern git would reject is dropped, and the file is

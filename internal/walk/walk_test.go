@@ -2,6 +2,7 @@ package walk
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -193,5 +194,42 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// growingReader hands out more bytes than Stat promised, as a file appended to mid-scan does.
+type growingReader struct{ left int }
+
+func (g *growingReader) Read(p []byte) (int, error) {
+	if g.left == 0 {
+		return 0, io.EOF
+	}
+	n := min(len(p), g.left, 7)
+	for i := range n {
+		p[i] = 'x'
+	}
+	g.left -= n
+	return n, nil
+}
+
+func TestReadAll(t *testing.T) {
+	tests := []struct {
+		name              string
+		actual, size, lim int
+		want              int
+	}{
+		{"exact size", 100, 100, 1000, 100},
+		{"grew since stat", 500, 10, 1000, 500},
+		{"grew past the limit stops at limit+1", 5000, 10, 1000, 1001},
+		{"shrank since stat", 3, 100, 1000, 3},
+		{"empty", 0, 0, 1000, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := readAll(&growingReader{left: tt.actual}, int64(tt.size), int64(tt.lim))
+			if err != nil || len(b) != tt.want {
+				t.Fatalf("read %d bytes (err %v), want %d", len(b), err, tt.want)
+			}
+		})
 	}
 }
