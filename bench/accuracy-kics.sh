@@ -11,5 +11,5 @@ if [ ! -d "$q" ]; then
 fi
 mkdir -p bench/work/bin bench/out
 [ -f bench/work/go.mod ] || printf 'module benchwork\n' >bench/work/go.mod
-[ -n "${BENCH_NO_BUILD:-}" ] || go build -o bench/work/bin/tollgate ./cmd/tollgate
+[ -n "${BENCH_NO_BUILD:-}" ] || go build -tags kustomize_disable_go_plugin_support -o bench/work/bin/tollgate ./cmd/tollgate
 go run ./bench/cmd/kicsacc -queries "$q" -tollgate bench/work/bin/tollgate -work bench/work/kics-samples -md bench/out/kics-accuracy.md
