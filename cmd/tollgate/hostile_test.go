@@ -525,7 +525,6 @@ func TestHostileImage(t *testing.T) {
 }
 
 func TestHostileImageTruncated(t *testing.T) {
-	t.Skip("bug in internal/image (room still open): a docker-save tarball cut inside its layer is not recognised as an image; the file is skipped as binary and the gate passes (exit 0); see the QA report")
 	dir := t.TempDir()
 	img := dockerSave(t, filepath.Join(dir, "full.tar"), map[string]string{"app/a.txt": strings.Repeat("x", 8000)}, []string{"app/a.txt"})
 	cut := put(t, dir, "cut.tar", img[:len(img)/2])

@@ -29,12 +29,36 @@ type span struct{ off, size int64 }
 type tarStore struct {
 	f       *os.File
 	members map[string]span
+	// names are the first member names, of any type, in archive order: enough to recognise an
+	// image whose manifest never arrived.
+	names []string
+	// cut is the member whose data the file ends inside; it is indexed with the bytes that exist,
+	// so a cut layer still yields the files before the cut.
+	cut     string
+	cutSize int64 // the size its header declared
+	// stop is why indexing ended before the end-of-archive marker (a truncated or corrupt file);
+	// nil for a whole archive.
+	stop error
 }
+
+// maxSniffNames is how many leading member names are kept to recognise an image by its layout.
+const maxSniffNames = 32
 
 // maxOuterMembers bounds the outer index: a real image tarball has a few files per layer.
 const maxOuterMembers = 100_000
 
+// typeRegA is the pre-POSIX regular-file typeflag ('\x00'). Old archives still carry it; the
+// tar.TypeRegA constant is deprecated, so the raw byte is spelled out.
+const typeRegA = '\x00'
+
+// openTarStore indexes the outer tar. A read error (a file cut short, a corrupt header) does not
+// fail it: what was indexed is kept and the error recorded in stop, so the caller can still tell
+// an image from other tars and say what was lost.
 func openTarStore(f *os.File) (*tarStore, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
 	cr := &countingSeeker{r: f}
 	tr := tar.NewReader(cr)
 	s := &tarStore{f: f, members: map[string]span{}}
@@ -44,22 +68,37 @@ func openTarStore(f *os.File) (*tarStore, error) {
 			break
 		}
 		if err != nil {
-			return nil, err
+			s.stop = err
+			break
 		}
 		if len(s.members) >= maxOuterMembers {
 			return nil, fmt.Errorf("more than %d members: not an image archive", maxOuterMembers)
 		}
-		if h.Typeflag != tar.TypeReg && h.Typeflag != tar.TypeRegA {
+		name := cleanMember(h.Name)
+		if len(s.names) < maxSniffNames && name != "" {
+			s.names = append(s.names, name)
+		}
+		if h.Typeflag != tar.TypeReg && h.Typeflag != typeRegA {
 			continue
 		}
-		name := cleanMember(h.Name)
 		if name == "" {
 			continue
 		}
-		s.members[name] = span{off: cr.n, size: h.Size}
+		sp := span{off: cr.n, size: h.Size}
+		if left := st.Size() - sp.off; sp.size > left {
+			// The file ends inside this member: keep what is there; the next Next fails.
+			s.cut, s.cutSize, sp.size = name, sp.size, max(left, 0)
+		}
+		s.members[name] = sp
+	}
+	if s.cut != "" && s.stop == nil {
+		s.stop = io.ErrUnexpectedEOF
 	}
 	return s, nil
 }
+
+// isCut says whether the archive ends inside the named member.
+func (s *tarStore) isCut(name string) bool { return s.cut != "" && s.cut == name }
 
 func (s *tarStore) open(name string) (io.ReadCloser, int64, error) {
 	sp, ok := s.members[name]
@@ -125,6 +164,9 @@ func (c *countingSeeker) Seek(off int64, whence int) (int64, error) {
 
 // readSmall reads a metadata file (manifest, index, config) with a hard cap.
 func readSmall(s blobStore, name string, limit int64) ([]byte, error) {
+	if ts, ok := s.(*tarStore); ok && ts.isCut(name) {
+		return nil, fmt.Errorf("%s: the archive ends inside it", name)
+	}
 	rc, size, err := s.open(name)
 	if err != nil {
 		return nil, err

@@ -55,6 +55,8 @@ type Image struct {
 	cursors []*cursor
 	os      string
 	history map[string][]*node
+	// notChecked says what an archive cut short kept from the scan; it turns the verdict to warn.
+	notChecked []string
 }
 
 // Open recognises an image by content. It returns nil, nil when path is not an image, so the
@@ -84,6 +86,19 @@ func Open(p string, o Options) (*Image, error) {
 		}
 		head := make([]byte, 512)
 		n, _ := io.ReadFull(f, head)
+		if kind := compression(head[:n]); kind != "" {
+			// Layers are served by offset into the outer tar, which a compressed stream cannot
+			// give; scanning it as one binary blob would pass the gate on nothing.
+			isImage := false
+			if _, err := f.Seek(0, io.SeekStart); err == nil {
+				isImage = compressedImage(f, kind)
+			}
+			f.Close()
+			if isImage {
+				return nil, fmt.Errorf("image %s: %s-compressed image archives are not supported; decompress first (for example: %s -dc %s > image.tar)", p, kind, kind, p)
+			}
+			return nil, nil
+		}
 		if !looksLikeTar(head[:n]) {
 			f.Close()
 			return nil, nil
@@ -93,23 +108,46 @@ func Open(p string, o Options) (*Image, error) {
 			return nil, err
 		}
 		ts, err := openTarStore(f)
-		if err != nil || !(ts.has("manifest.json") || (ts.has("oci-layout") && ts.has("index.json"))) {
+		if err != nil {
 			f.Close()
 			return nil, nil // a tar, but not an image: scanned as a plain file
+		}
+		if !(ts.has("manifest.json") || (ts.has("oci-layout") && ts.has("index.json"))) {
+			f.Close()
+			if !looksLikeImage(ts.names) {
+				return nil, nil // a tar, but not an image: scanned as a plain file
+			}
+			why := "no manifest.json or index.json"
+			if ts.stop != nil {
+				why = fmt.Sprintf("the archive ends before its manifest (%v)", ts.stop)
+			}
+			return nil, fmt.Errorf("image archive is truncated or corrupt: %s: %s", p, why)
 		}
 		store = ts
 	}
 	im, err := load(p, store, o)
 	if err != nil {
 		store.Close()
+		if ts, ok := store.(*tarStore); ok && ts.stop != nil {
+			return nil, fmt.Errorf("image archive is truncated or corrupt: %s: %w (archive read stopped: %v)", p, err, ts.stop)
+		}
 		return nil, fmt.Errorf("image %s: %w", p, err)
 	}
 	return im, nil
 }
 
+// skipTruncated names layers and files lost to an archive that ends early.
+const skipTruncated = "truncated"
+
 func load(name string, store blobStore, o Options) (*Image, error) {
 	im := &Image{name: name, opts: o, store: store, root: newDir(), history: map[string][]*node{}}
 	var err error
+	ts, _ := store.(*tarStore)
+	var stop error // why the archive could not be read to its end
+	if ts != nil {
+		stop = ts.stop
+	}
+	lost := 0
 	if store.has("manifest.json") {
 		im.format = "docker-archive"
 		im.meta, err = loadDockerSave(store)
@@ -131,12 +169,37 @@ func load(name string, store blobStore, o Options) (*Image, error) {
 		}
 		seen[l.blob] = true
 		if !store.has(l.blob) {
+			if stop != nil {
+				lost++
+				im.skip(l.digest, skipTruncated, fmt.Sprintf("layer %d (%s): the archive ends before it; none of its files were scanned", i, l.blob))
+				im.cursors = append(im.cursors, nil)
+				continue
+			}
 			return nil, fmt.Errorf("layer %s is missing from the archive", l.blob)
+		}
+		if ts != nil && ts.isCut(l.blob) {
+			lost++
+			im.skip(l.digest, skipTruncated, fmt.Sprintf("layer %d (%s): the archive ends inside it (%d of %d bytes); files before the cut were scanned, the rest were not",
+				i, l.blob, ts.members[l.blob].size, ts.cutSize))
 		}
 		if err := im.applyLayer(i); err != nil {
 			im.skip(l.digest, finding.SkipUnreadable, err.Error())
 		}
 		im.cursors = append(im.cursors, &cursor{store: store, blob: l.blob, limit: o.MaxLayerBytes})
+	}
+	if stop != nil {
+		if len(im.files()) == 0 {
+			return nil, fmt.Errorf("no file could be read from its %d layers", len(im.meta.layers))
+		}
+		msg := fmt.Sprintf("image archive is truncated or corrupt (%v)", stop)
+		if lost > 0 {
+			msg += fmt.Sprintf(": %d of %d layers were cut or missing; the files they hold after the cut were not scanned", lost, len(im.meta.layers))
+			// Files went unscanned: the gate must not pass as if the image were whole.
+			im.notChecked = append(im.notChecked, msg)
+		} else {
+			msg += " after every layer the manifest names; nothing was lost"
+		}
+		im.meta.warnings = append(im.meta.warnings, msg)
 	}
 	im.os = im.detectOS()
 	return im, nil
@@ -157,6 +220,10 @@ func (im *Image) Describe() finding.Target {
 
 // Warnings are things the report should say about the archive (several images in one file).
 func (im *Image) Warnings() []string { return im.meta.warnings }
+
+// NotChecked lists what the scan could not cover (layers lost to a truncated archive); the gate
+// reports each as a reason to warn.
+func (im *Image) NotChecked() []string { return im.notChecked }
 
 // Format is docker-archive or oci.
 func (im *Image) Format() string { return im.format }

@@ -69,6 +69,13 @@ func (im *Image) applyLayer(li int) error {
 		}
 		if err != nil {
 			layerErr = err
+			// The stream broke while skipping the previous member's data or reading the next
+			// header: the previous member may be cut short, so it is reported, not scanned as
+			// if whole.
+			if n := len(members); n > 0 && isRegular(members[n-1].hdr.Typeflag) {
+				im.skip(members[n-1].name, skipTruncated, fmt.Sprintf("layer %s ends inside or right after this file (%v)", im.meta.layers[li].digest, err))
+				members = members[:n-1]
+			}
 			break
 		}
 		if im.entries >= im.opts.MaxEntries {
@@ -132,7 +139,7 @@ func (im *Image) add(li int, m member) {
 		d := newDir()
 		d.mode, d.mtime = fs.FileMode(h.Mode).Perm(), h.ModTime
 		parent.children[base] = d
-	case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
+	case tar.TypeReg, typeRegA, tar.TypeGNUSparse:
 		n := &node{kind: kindFile, mode: fs.FileMode(h.Mode).Perm(), mtime: h.ModTime, size: h.Size, layer: li, ordinal: m.ordinal}
 		parent.children[base] = n
 		if historyPaths[m.name] {
@@ -156,6 +163,8 @@ func (im *Image) add(li int, m member) {
 		// Devices, FIFOs: no content to scan.
 	}
 }
+
+func isRegular(t byte) bool { return t == tar.TypeReg || t == typeRegA || t == tar.TypeGNUSparse }
 
 // cleanName makes a member name relative to the image root. Absolute names and names that climb
 // out with ".." are refused (ok false); the root itself is "".
