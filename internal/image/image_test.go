@@ -28,7 +28,6 @@ import (
 type tf struct {
 	name, body, link string
 	typ              byte
-	size             int64 // claimed size when body is empty and size > 0 (hostile headers)
 }
 
 func layerTar(t testing.TB, files ...tf) []byte {
