@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -65,6 +66,8 @@ type Git struct {
 	ref     string   // for Describe
 	shallow []string // graft commits of a shallow clone
 	commits atomic.Int64
+	// procs and minParallel choose the parallel walk (gitparallel.go); tests lower them.
+	procs, minParallel int
 	// notChecked is set when git stopped for good before the end of the history.
 	notChecked []string
 }
@@ -108,7 +111,7 @@ func OpenGit(path string, o GitOptions) (scan.Source, error) {
 		}
 		return nil, fmt.Errorf("%s: git: %w", path, err)
 	}
-	src := &Git{git: g, name: path, opts: o}
+	src := &Git{git: g, name: path, opts: o, procs: runtime.GOMAXPROCS(0), minParallel: parallelMin}
 	if o.MaxFileSize <= 0 {
 		src.opts.MaxFileSize = scan.DefaultMaxFileSize
 	}
@@ -165,7 +168,7 @@ func (s *Git) Walk(ctx context.Context, emit func(scan.Entry) error, skip func(f
 	s.notChecked = nil
 	if s.opts.Staged {
 		args := append([]string{"--cached"}, diffFlags...)
-		_, _, err := s.run(ctx, "diff", args, emit, skip)
+		_, _, err := s.run(ctx, "diff", args, nil, nil, emit, skip)
 		return err
 	}
 	for i, c := range s.shallow {
@@ -177,6 +180,9 @@ func (s *Git) Walk(ctx context.Context, emit func(scan.Entry) error, skip func(f
 		skip(finding.Skipped{Path: c, Reason: SkipShallow, Detail: "shallow clone: history before commit " + c +
 			" was not scanned (its whole tree was scanned as added lines); fetch with --unshallow to scan it"})
 	}
+	if done, err := s.walkParallel(ctx, emit, skip); done || err != nil {
+		return err
+	}
 	done := 0
 	for resumes := 0; ; resumes++ {
 		args := append([]string{"-p", "--cc", "--root", "--encoding=UTF-8", logFormat}, diffFlags...)
@@ -185,7 +191,7 @@ func (s *Git) Walk(ctx context.Context, emit func(scan.Entry) error, skip func(f
 		}
 		args = append(args, s.revs...)
 		args = append(args, "--")
-		n, last, err := s.run(ctx, "log", args, emit, skip)
+		n, last, err := s.run(ctx, "log", args, nil, nil, emit, skip)
 		var gerr *gitError
 		if !errors.As(err, &gerr) {
 			return err
@@ -214,11 +220,16 @@ type gitError struct{ msg string }
 func (e *gitError) Error() string { return "git: " + e.msg }
 
 // run streams one git command through the parser. It returns how many commit records it read and
-// the hash of the last one.
-func (s *Git) run(ctx context.Context, sub string, args []string, emit func(scan.Entry) error, skip func(finding.Skipped)) (int, string, error) {
+// the hash of the last one. stdin (may be nil) feeds `git log --stdin`; onCommit (may be nil) is
+// told of each commit record before any entry or skip of that commit.
+func (s *Git) run(ctx context.Context, sub string, args []string, stdin io.Reader, onCommit func(*finding.Commit),
+	emit func(scan.Entry) error, skip func(finding.Skipped)) (int, string, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	cmd := s.git.command(ctx, sub, args...)
+	if stdin != nil {
+		cmd.Stdin = stdin
+	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return 0, "", err
@@ -235,6 +246,9 @@ func (s *Git) run(ctx context.Context, sub string, args []string, emit func(scan
 		n++
 		last = c.Hash
 		s.commits.Add(1)
+		if onCommit != nil {
+			onCommit(c)
+		}
 	}
 	p.onChunk = func(c chunk) error {
 		if s.skipped(c.Path) {
