@@ -101,6 +101,9 @@ func gitEnv(environ []string, keepIndex bool) []string {
 		"GIT_NO_REPLACE_OBJECTS=1", // refs/replace could swap a commit for an innocent one
 		"GIT_NO_LAZY_FETCH=1",
 		"LC_ALL=C", // stable error messages
+		// Fully buffered output: on a pipe git otherwise flushes after every commit, one write and
+		// one wake-up of the parser per commit (5,000 of each on the bench repository).
+		"GIT_FLUSH=0",
 	)
 }
 
