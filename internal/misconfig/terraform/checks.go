@@ -52,6 +52,7 @@ func (c *ctx) companions(typ, attr string) []*resource {
 			continue
 		}
 		on := o.node()
+		on.ctx = c.n.ctx // same module, same pool
 		if on.refersTo(attr, c.r.typ+"."+c.r.name) {
 			out = append(out, o)
 			continue
@@ -89,9 +90,11 @@ func index() map[string][]rule {
 	return byType
 }
 
-// runChecks applies every rule to the resources defined in file.
+// runChecks applies every rule to the resources defined in file. Their attributes are evaluated
+// under one pool per call, so a hostile file cannot starve the checks of another file.
 func runChecks(m *module, file, prefix string) []check.Hit {
 	idx := index()
+	pool := newPool()
 	var hits []check.Hit
 	all := append(append([]*resource{}, m.resources...), m.providers...)
 	for _, r := range all {
@@ -106,7 +109,9 @@ func runChecks(m *module, file, prefix string) []check.Hit {
 			key = "provider." + r.name
 		}
 		for _, ru := range idx[key] {
-			ru.fn(&ctx{r: r, n: r.node(), m: m, id: ru.id, hits: &hits, pfx: prefix})
+			n := r.node()
+			n.ctx = withBudget(n.ctx, pool)
+			ru.fn(&ctx{r: r, n: n, m: m, id: ru.id, hits: &hits, pfx: prefix})
 		}
 	}
 	return hits

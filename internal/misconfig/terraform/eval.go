@@ -15,8 +15,6 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
-	"github.com/zclconf/go-cty/cty/function"
-	"github.com/zclconf/go-cty/cty/function/stdlib"
 
 	"github.com/tollgate-dev/tollgate/internal/misconfig/check"
 )
@@ -24,7 +22,7 @@ import (
 // Limits that keep hostile trees bounded.
 const (
 	maxModuleDepth = 5
-	maxLocalPasses = 20
+	maxModuleCalls = 100 // module instances followed from one file: "./" calling itself fans out
 	maxFilesPerDir = 500
 )
 
@@ -64,6 +62,7 @@ func (e *Evaluator) ScanFile(fsys fs.FS, p string, content []byte) ([]check.Hit,
 	if diags.HasErrors() {
 		return nil, fmt.Errorf("hcl: %s", diags.Error())
 	}
+	guard(file.Body.(*hclsyntax.Body))
 	dir := path.Dir(p)
 	var mod *module
 	if fsys != nil {
@@ -74,27 +73,29 @@ func (e *Evaluator) ScanFile(fsys fs.FS, p string, content []byte) ([]check.Hit,
 			e.dirs[dir] = d
 		}
 		e.mu.Unlock()
-		d.once.Do(func() { d.mod, d.err = loadModule(fsys, dir, nil, true) })
+		d.once.Do(func() { d.mod, d.err = loadModule(fsys, dir, nil, true, newPool()) })
 		mod = d.mod
 	}
 	if mod == nil { // no tree, or the directory failed as a whole: judge the file alone
 		mod = &module{dir: dir}
 		mod.addFile(p, file.Body.(*hclsyntax.Body))
-		mod.evaluate(nil, true)
+		mod.evaluate(nil, true, newPool())
 	}
 	var hits []check.Hit
 	hits = append(hits, runChecks(mod, p, "")...)
+	// every module instance this file reaches shares one count and one evaluation pool
+	tree := &moduleTree{calls: maxModuleCalls, pool: newPool()}
 	for _, mc := range mod.calls {
 		if mc.file != p {
 			continue
 		}
-		hits = append(hits, e.followModule(fsys, mod, mc, "module."+mc.name, 1)...)
+		hits = append(hits, e.followModule(fsys, mod, mc, "module."+mc.name, 1, tree)...)
 	}
 	return hits, nil
 }
 
-func (e *Evaluator) followModule(fsys fs.FS, parent *module, mc moduleCall, prefix string, depth int) []check.Hit {
-	if fsys == nil || depth > maxModuleDepth {
+func (e *Evaluator) followModule(fsys fs.FS, parent *module, mc moduleCall, prefix string, depth int, tree *moduleTree) []check.Hit {
+	if fsys == nil || depth > maxModuleDepth || tree.calls <= 0 {
 		return nil
 	}
 	src := mc.source
@@ -105,15 +106,16 @@ func (e *Evaluator) followModule(fsys fs.FS, parent *module, mc moduleCall, pref
 	if strings.HasPrefix(dir, "../") || dir == ".." {
 		return nil
 	}
+	tree.calls--
 	e.mu.Lock()
 	e.called[dir] = true
 	e.mu.Unlock()
 	inputs := map[string]cty.Value{}
-	for name, attr := range mc.attrs {
-		v, _ := attr.Expr.Value(parent.ctx)
-		inputs[name] = v
+	pool := withBudget(parent.ctx, tree.pool)
+	for _, name := range sortedKeys(mc.attrs) {
+		inputs[name] = evalExpr(mc.attrs[name].Expr, pool)
 	}
-	child, err := loadModule(fsys, dir, inputs, false)
+	child, err := loadModule(fsys, dir, inputs, false, tree.pool)
 	if err != nil || child == nil {
 		return nil
 	}
@@ -125,7 +127,7 @@ func (e *Evaluator) followModule(fsys fs.FS, parent *module, mc moduleCall, pref
 		}
 	}
 	for _, sub := range child.calls {
-		hits = append(hits, e.followModule(fsys, child, sub, prefix+".module."+sub.name, depth+1)...)
+		hits = append(hits, e.followModule(fsys, child, sub, prefix+".module."+sub.name, depth+1, tree)...)
 	}
 	return hits
 }
@@ -143,12 +145,18 @@ type module struct {
 	ctx       *hcl.EvalContext
 }
 
+// moduleTree bounds the module instances followed from one file, and the work they evaluate.
+type moduleTree struct {
+	calls int
+	pool  *budget
+}
+
 type moduleCall struct {
 	name, source, file string
 	attrs              map[string]*hclsyntax.Attribute
 }
 
-func loadModule(fsys fs.FS, dir string, inputs map[string]cty.Value, root bool) (*module, error) {
+func loadModule(fsys fs.FS, dir string, inputs map[string]cty.Value, root bool, pool *budget) (*module, error) {
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, err
@@ -175,6 +183,7 @@ func loadModule(fsys fs.FS, dir string, inputs map[string]cty.Value, root bool) 
 			if diags.HasErrors() {
 				continue // reported when that file itself is analysed
 			}
+			guard(f.Body.(*hclsyntax.Body))
 			m.addFile(p, f.Body.(*hclsyntax.Body))
 		case root && (name == "terraform.tfvars" || strings.HasSuffix(name, ".auto.tfvars")):
 			tfvars = append(tfvars, p)
@@ -192,15 +201,17 @@ func loadModule(fsys fs.FS, dir string, inputs map[string]cty.Value, root bool) 
 			if diags.HasErrors() {
 				continue
 			}
-			attrs, _ := f.Body.JustAttributes()
-			for name, a := range attrs {
-				if v, d := a.Expr.Value(nil); !d.HasErrors() {
-					inputs[name] = v
+			body := f.Body.(*hclsyntax.Body)
+			guard(body)
+			vctx := withBudget(nil, pool)
+			for _, name := range sortedKeys(body.Attributes) {
+				if v := evalExpr(body.Attributes[name].Expr, vctx); v != cty.DynamicVal {
+					inputs[name] = v // an error (or over-budget value) leaves the default in place
 				}
 			}
 		}
 	}
-	m.evaluate(inputs, root)
+	m.evaluate(inputs, root, pool)
 	return m, nil
 }
 
@@ -252,31 +263,21 @@ func (m *module) addFile(p string, body *hclsyntax.Body) {
 	}
 }
 
-var functions = map[string]function.Function{
-	"jsonencode": stdlib.JSONEncodeFunc, "jsondecode": stdlib.JSONDecodeFunc, "lower": stdlib.LowerFunc, "upper": stdlib.UpperFunc,
-	"concat": stdlib.ConcatFunc, "merge": stdlib.MergeFunc, "format": stdlib.FormatFunc, "join": stdlib.JoinFunc, "split": stdlib.SplitFunc,
-	"lookup": stdlib.LookupFunc, "coalesce": stdlib.CoalesceFunc, "contains": stdlib.ContainsFunc, "length": stdlib.LengthFunc,
-	"element": stdlib.ElementFunc, "flatten": stdlib.FlattenFunc, "keys": stdlib.KeysFunc, "values": stdlib.ValuesFunc,
-	"distinct": stdlib.DistinctFunc, "compact": stdlib.CompactFunc, "trimspace": stdlib.TrimSpaceFunc, "replace": stdlib.ReplaceFunc,
-	"tostring": stdlib.MakeToFunc(cty.String), "tonumber": stdlib.MakeToFunc(cty.Number), "tobool": stdlib.MakeToFunc(cty.Bool),
-	"tolist": stdlib.MakeToFunc(cty.List(cty.DynamicPseudoType)), "toset": stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType)),
-	"tomap": stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)), "min": stdlib.MinFunc, "max": stdlib.MaxFunc,
-}
-
-// evaluate builds the evaluation context: var.* from inputs or defaults, local.* by fixed-point
-// passes (bounded, so cyclic locals stay unknown instead of hanging), everything else unknown.
-func (m *module) evaluate(inputs map[string]cty.Value, root bool) {
+// evaluate builds the evaluation context: var.* from inputs or defaults, and local.* for the
+// locals that resources, providers and module calls reference (directly or through other locals),
+// each evaluated once after its dependencies; a cycle, a chain deeper than maxLocalDepth or a value
+// over the budget (budget.go) stays unknown instead of hanging. Everything else is unknown.
+func (m *module) evaluate(inputs map[string]cty.Value, root bool, pool *budget) {
+	fnCtx := withBudget(&hcl.EvalContext{Functions: functions}, pool)
 	vars := map[string]cty.Value{}
-	for name, b := range m.varBlocks {
+	for _, name := range sortedKeys(m.varBlocks) {
 		if v, ok := inputs[name]; ok {
 			vars[name] = v
 			continue
 		}
 		vars[name] = cty.DynamicVal
-		if a, ok := b.Body.Attributes["default"]; ok {
-			if v, d := a.Expr.Value(&hcl.EvalContext{Functions: functions}); !d.HasErrors() {
-				vars[name] = v
-			}
+		if a, ok := m.varBlocks[name].Body.Attributes["default"]; ok {
+			vars[name] = evalExpr(a.Expr, fnCtx)
 		}
 	}
 	vals := map[string]cty.Value{
@@ -286,40 +287,16 @@ func (m *module) evaluate(inputs map[string]cty.Value, root bool) {
 	for _, r := range m.resources {
 		vals[r.typ] = cty.DynamicVal
 	}
-	locals := map[string]cty.Value{}
-	for name := range m.localAttr {
-		locals[name] = cty.DynamicVal
-	}
 	ctx := &hcl.EvalContext{Variables: vals, Functions: functions}
-	names := make([]string, 0, len(m.localAttr))
-	for n := range m.localAttr {
-		names = append(names, n)
+	locals := m.evalLocals(withBudget(ctx, pool))
+	all := make(map[string]cty.Value, len(m.localAttr))
+	for name := range m.localAttr {
+		all[name] = cty.DynamicVal
 	}
-	sort.Strings(names)
-	passes := len(names) + 1
-	if passes > maxLocalPasses {
-		passes = maxLocalPasses
+	for name, v := range locals {
+		all[name] = v
 	}
-	for i := 0; i < passes; i++ {
-		vals["local"] = cty.ObjectVal(locals)
-		changed := false
-		for _, n := range names {
-			if locals[n].IsWhollyKnown() {
-				continue
-			}
-			v, _ := m.localAttr[n].Expr.Value(ctx)
-			if v.IsWhollyKnown() || !v.RawEquals(locals[n]) {
-				if !v.RawEquals(locals[n]) {
-					changed = true
-				}
-				locals[n] = v
-			}
-		}
-		if !changed {
-			break
-		}
-	}
-	vals["local"] = cty.ObjectVal(locals)
+	vals["local"] = cty.ObjectVal(all)
 	m.ctx = ctx
 	for _, r := range m.resources {
 		r.ctx = ctx
@@ -327,4 +304,100 @@ func (m *module) evaluate(inputs map[string]cty.Value, root bool) {
 	for _, r := range m.providers {
 		r.ctx = ctx
 	}
+}
+
+// maxLocalDepth bounds the recursion through chains of locals.
+const maxLocalDepth = 200
+
+// evalLocals evaluates only the locals something checkable references, in dependency order.
+// Each local sees just the locals it names, so a module with many locals costs linear time.
+func (m *module) evalLocals(ctx *hcl.EvalContext) map[string]cty.Value {
+	locals := map[string]cty.Value{}
+	const visiting = 1
+	const done = 2
+	state := map[string]int{}
+	var visit func(name string, depth int)
+	visit = func(name string, depth int) {
+		a, declared := m.localAttr[name]
+		if !declared || state[name] != 0 || depth > maxLocalDepth {
+			return // unknown name, a cycle (stays unknown), done already, or too deep
+		}
+		state[name] = visiting
+		deps := localRefs(a.Expr)
+		for _, d := range deps {
+			visit(d, depth+1)
+		}
+		scope := map[string]cty.Value{}
+		for _, d := range deps {
+			if _, ok := m.localAttr[d]; ok {
+				scope[d] = cty.DynamicVal
+			}
+			if v, ok := locals[d]; ok {
+				scope[d] = v
+			}
+		}
+		c := ctx.NewChild()
+		c.Variables = map[string]cty.Value{"local": cty.ObjectVal(scope)}
+		locals[name] = evalExpr(a.Expr, c)
+		state[name] = done
+	}
+	for _, name := range m.referencedLocals() {
+		visit(name, 0)
+	}
+	return locals
+}
+
+// referencedLocals lists, sorted, the locals named by resources, providers and module calls.
+func (m *module) referencedLocals() []string {
+	seen := map[string]bool{}
+	var body func(b *hclsyntax.Body)
+	body = func(b *hclsyntax.Body) {
+		for _, a := range b.Attributes {
+			for _, n := range localRefs(a.Expr) {
+				seen[n] = true
+			}
+		}
+		for _, blk := range b.Blocks {
+			body(blk.Body)
+		}
+	}
+	for _, r := range append(append([]*resource{}, m.resources...), m.providers...) {
+		body(r.body)
+	}
+	for _, mc := range m.calls {
+		for _, a := range mc.attrs {
+			for _, n := range localRefs(a.Expr) {
+				seen[n] = true
+			}
+		}
+	}
+	return sortedKeys(seen)
+}
+
+// localRefs lists the names of the locals an expression reads (local.x or local["x"]).
+func localRefs(e hcl.Expression) []string {
+	var out []string
+	for _, tr := range e.Variables() {
+		if len(tr) < 2 || tr.RootName() != "local" {
+			continue
+		}
+		switch step := tr[1].(type) {
+		case hcl.TraverseAttr:
+			out = append(out, step.Name)
+		case hcl.TraverseIndex:
+			if step.Key.Type() == cty.String && step.Key.IsKnown() && !step.Key.IsNull() {
+				out = append(out, step.Key.AsString())
+			}
+		}
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

@@ -17,16 +17,18 @@ func Input(p string, content []byte) (any, error) {
 	if diags.HasErrors() {
 		return nil, fmt.Errorf("hcl: %s", diags.Error())
 	}
-	return bodyValue(file.Body.(*hclsyntax.Body), content, 0), nil
+	body := file.Body.(*hclsyntax.Body)
+	guard(body)
+	return bodyValue(body, content, 0, withBudget(&hcl.EvalContext{Functions: functions}, newPool())), nil
 }
 
-func bodyValue(b *hclsyntax.Body, src []byte, depth int) map[string]any {
+func bodyValue(b *hclsyntax.Body, src []byte, depth int, ctx *hcl.EvalContext) map[string]any {
 	out := map[string]any{}
 	if depth > 64 {
 		return out
 	}
 	for name, a := range b.Attributes {
-		v, d := a.Expr.Value(&hcl.EvalContext{Functions: functions})
+		v, d := evalExprDiags(a.Expr, ctx) // over-budget values are unknown
 		if d.HasErrors() || !v.IsWhollyKnown() {
 			r := a.Expr.Range()
 			out[name] = "${" + string(r.SliceBytes(src)) + "}"
@@ -35,7 +37,7 @@ func bodyValue(b *hclsyntax.Body, src []byte, depth int) map[string]any {
 		out[name] = ctyToGo(v)
 	}
 	for _, blk := range b.Blocks {
-		body := bodyValue(blk.Body, src, depth+1)
+		body := bodyValue(blk.Body, src, depth+1, ctx)
 		m := out
 		keys := append([]string{blk.Type}, blk.Labels...)
 		for i, k := range keys {

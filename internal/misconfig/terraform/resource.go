@@ -35,8 +35,7 @@ func (n node) value(name string) (v cty.Value, line int, ok bool) {
 	if !ok {
 		return cty.NilVal, n.line, false
 	}
-	v, _ = a.Expr.Value(n.ctx)
-	return v, a.SrcRange.Start.Line, true
+	return evalExpr(a.Expr, n.ctx), a.SrcRange.Start.Line, true
 }
 
 // has reports whether the attribute is written.
