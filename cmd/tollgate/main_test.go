@@ -150,3 +150,21 @@ func TestScanReportNeverHoldsTheSecret(t *testing.T) {
 		t.Errorf("CI logs get one summary line with the verdict; stderr = %q", stderr)
 	}
 }
+
+func TestGitleaksConfigInTheTreeMustNotBeASymlink(t *testing.T) {
+	dir := t.TempDir()
+	outside := filepath.Join(t.TempDir(), "rules.toml")
+	// A config that would silence every built-in rule if it were loaded.
+	if err := os.WriteFile(outside, []byte("[[rules]]\nid = \"x\"\nregex = '''zzzzzzzzzz'''\nkeywords = [\"zzzzzzzzzz\"]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(dir, ".gitleaks.toml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "settings.py"), []byte("DB_PASSWORD = \"Zx8vQ2mN5rT9kW3pLq7\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code := run(t, nil, "scan", "-f", "json", dir); code != 1 {
+		t.Fatalf("exit %d, want 1: a symlinked .gitleaks.toml must not replace the built-in rules; %s", code, stderr)
+	}
+}

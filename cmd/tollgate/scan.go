@@ -117,7 +117,9 @@ func runScan(c *cobra.Command, path string, f scanFlags) error {
 	if strings.HasSuffix(f.config, ".toml") {
 		cfg.SecretConfig = f.config
 	} else if f.config == "" && !f.history && !f.staged {
-		if p := filepath.Join(path, ".gitleaks.toml"); fileExists(p) {
+		// The tree is attacker-controlled: take its .gitleaks.toml only as a regular file, never a
+		// symlink that could make the loader (and its error messages) read outside the target.
+		if p := filepath.Join(path, ".gitleaks.toml"); regularNoFollow(p) {
 			cfg.SecretConfig = p
 		}
 	}
@@ -232,7 +234,7 @@ func printDebug(w io.Writer, r *finding.Report) {
 	}
 }
 
-func fileExists(p string) bool {
-	st, err := os.Stat(p)
+func regularNoFollow(p string) bool {
+	st, err := os.Lstat(p)
 	return err == nil && st.Mode().IsRegular()
 }
