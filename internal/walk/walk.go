@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -46,6 +48,44 @@ type Dir struct {
 	opts Options
 	// only restricts the walk to one file when the target is a file.
 	only string
+
+	mu      sync.Mutex
+	anchors map[*anchor]bool // deep anchors still open, closed by Close at the latest
+}
+
+// anchorEvery is how many levels the walk descends before it opens the directory it is in as a new
+// root. os.Root resolves a path one component per system call, so without anchors a tree nested
+// N levels deep costs O(N²) calls — a hostile repository of a few thousand levels would stall the
+// scan. Real trees rarely reach this depth, so they never pay for an anchor.
+const anchorEvery = 48
+
+// anchor is a root opened on a directory inside the target (or the target itself, prefix ".").
+// Reads of files below it resolve from there. It closes when the walk has left it and every entry
+// emitted below it has been read.
+type anchor struct {
+	root   *os.Root
+	prefix string
+	refs   atomic.Int64
+	d      *Dir
+}
+
+func (a *anchor) rel(p string) string {
+	if a.prefix == "." {
+		return p
+	}
+	if p == a.prefix {
+		return "."
+	}
+	return p[len(a.prefix)+1:]
+}
+
+func (a *anchor) release() {
+	if a.refs.Add(-1) == 0 && a.prefix != "." {
+		a.root.Close()
+		a.d.mu.Lock()
+		delete(a.d.anchors, a)
+		a.d.mu.Unlock()
+	}
 }
 
 // Open prepares a directory (or a single file) for scanning. An unreadable target is an error: the
@@ -86,8 +126,16 @@ func Open(target string, opts Options) (*Dir, error) {
 	return d, nil
 }
 
-// Close releases the root handle.
-func (d *Dir) Close() error { return d.root.Close() }
+// Close releases the root handle and any anchor whose entries were never read.
+func (d *Dir) Close() error {
+	d.mu.Lock()
+	for a := range d.anchors {
+		a.root.Close()
+	}
+	d.anchors = nil
+	d.mu.Unlock()
+	return d.root.Close()
+}
 
 // FS is the read-only tree, confined to the target.
 func (d *Dir) FS() fs.FS { return d.root.FS() }
@@ -97,21 +145,45 @@ func (d *Dir) Describe() finding.Target { return finding.Target{Kind: "dir", Nam
 
 // Walk visits every regular file once, depth first in name order (so the walk is deterministic).
 func (d *Dir) Walk(ctx context.Context, emit func(scan.Entry) error, skip func(finding.Skipped)) error {
+	top := &anchor{root: d.root, prefix: ".", d: d}
 	if d.only != "" {
-		return d.visitFile(d.only, emit, skip)
+		return d.visitFile(top, d.only, emit, skip)
 	}
 	var pats []gitignore.Pattern
 	if !d.opts.NoIgnoreFiles {
-		pats = d.readIgnore(".git/info/exclude", nil, skip)
+		pats = d.readIgnore(top, ".git/info/exclude", nil, skip)
 	}
-	return d.walkDir(ctx, ".", pats, emit, skip)
+	return d.walkDir(ctx, top, 0, ".", nil, pats, emit, skip)
 }
 
-func (d *Dir) walkDir(ctx context.Context, dir string, pats []gitignore.Pattern, emit func(scan.Entry) error, skip func(finding.Skipped)) error {
+// descend walks sub, opening it as a new anchor when the current one is anchorEvery levels up.
+func (d *Dir) descend(ctx context.Context, a *anchor, depth int, sub string, domain []string, pats []gitignore.Pattern, emit func(scan.Entry) error, skip func(finding.Skipped)) error {
+	if depth+1 < anchorEvery {
+		return d.walkDir(ctx, a, depth+1, sub, domain, pats, emit, skip)
+	}
+	r, err := a.root.OpenRoot(a.rel(sub))
+	if err != nil {
+		skip(finding.Skipped{Path: sub, Reason: finding.SkipUnreadable, Detail: err.Error()})
+		return nil
+	}
+	na := &anchor{root: r, prefix: sub, d: d}
+	na.refs.Store(1) // the walk's own reference, dropped when it leaves sub
+	d.mu.Lock()
+	if d.anchors == nil {
+		d.anchors = map[*anchor]bool{}
+	}
+	d.anchors[na] = true
+	d.mu.Unlock()
+	defer na.release()
+	return d.walkDir(ctx, na, 0, sub, domain, pats, emit, skip)
+}
+
+// walkDir lists dir (whose path parts are domain) and visits its entries in name order.
+func (d *Dir) walkDir(ctx context.Context, a *anchor, depth int, dir string, domain []string, pats []gitignore.Pattern, emit func(scan.Entry) error, skip func(finding.Skipped)) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	ents, err := fs.ReadDir(d.root.FS(), dir)
+	ents, err := fs.ReadDir(a.root.FS(), a.rel(dir))
 	if err != nil {
 		if dir == "." {
 			return fmt.Errorf("read target: %w", err)
@@ -119,14 +191,10 @@ func (d *Dir) walkDir(ctx context.Context, dir string, pats []gitignore.Pattern,
 		skip(finding.Skipped{Path: dir, Reason: finding.SkipUnreadable, Detail: err.Error()})
 		// ReadDir may return the entries it did read; go on with those.
 	}
-	var domain []string
-	if dir != "." {
-		domain = strings.Split(dir, "/")
-	}
 	if !d.opts.NoIgnoreFiles {
 		for _, name := range IgnoreFiles {
 			if hasEntry(ents, name) {
-				pats = append(slices.Clip(pats), d.readIgnore(join(dir, name), domain, skip)...)
+				pats = append(slices.Clip(pats), d.readIgnore(a, join(dir, name), slices.Clone(domain), skip)...)
 			}
 		}
 	}
@@ -138,7 +206,10 @@ func (d *Dir) walkDir(ctx context.Context, dir string, pats []gitignore.Pattern,
 		if isDir && name == ".git" {
 			continue
 		}
-		parts := append(slices.Clip(domain), name)
+		// parts shares domain's array: Match keeps nothing, and a subdirectory's walk (which extends
+		// it) is over before the next sibling overwrites the slot. Copying instead would cost
+		// O(depth) per entry and O(depth²) for a hostile, deeply nested tree.
+		parts := append(domain, name)
 		if len(pats) > 0 && m.Match(parts, isDir) {
 			continue
 		}
@@ -146,7 +217,7 @@ func (d *Dir) walkDir(ctx context.Context, dir string, pats []gitignore.Pattern,
 			if matchAny(d.opts.SkipDirs, rel) {
 				continue
 			}
-			if err := d.walkDir(ctx, rel, pats, emit, skip); err != nil {
+			if err := d.descend(ctx, a, depth, rel, parts, pats, emit, skip); err != nil {
 				return err
 			}
 			continue
@@ -154,25 +225,25 @@ func (d *Dir) walkDir(ctx context.Context, dir string, pats []gitignore.Pattern,
 		if matchAny(d.opts.SkipFiles, rel) {
 			continue
 		}
-		if err := d.visit(rel, e, emit, skip); err != nil {
+		if err := d.visit(a, rel, e, emit, skip); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (d *Dir) visitFile(rel string, emit func(scan.Entry) error, skip func(finding.Skipped)) error {
+func (d *Dir) visitFile(a *anchor, rel string, emit func(scan.Entry) error, skip func(finding.Skipped)) error {
 	info, err := d.root.Lstat(rel)
 	if err != nil {
 		return fmt.Errorf("open target: %w", err)
 	}
-	return d.visit(rel, fs.FileInfoToDirEntry(info), emit, skip)
+	return d.visit(a, rel, fs.FileInfoToDirEntry(info), emit, skip)
 }
 
-func (d *Dir) visit(rel string, e fs.DirEntry, emit func(scan.Entry) error, skip func(finding.Skipped)) error {
+func (d *Dir) visit(a *anchor, rel string, e fs.DirEntry, emit func(scan.Entry) error, skip func(finding.Skipped)) error {
 	t := e.Type()
 	if t&fs.ModeSymlink != 0 {
-		skip(d.symlinkSkip(rel))
+		skip(d.symlinkSkip(rel)) // judged from the top: a link may leave an anchor yet stay inside the target
 		return nil
 	}
 	if !t.IsRegular() {
@@ -184,7 +255,17 @@ func (d *Dir) visit(rel string, e fs.DirEntry, emit func(scan.Entry) error, skip
 		skip(finding.Skipped{Path: rel, Reason: finding.SkipUnreadable, Detail: err.Error()})
 		return nil
 	}
-	return emit(scan.Entry{Path: rel, Size: info.Size(), Read: func(limit int64) ([]byte, error) { return d.read(rel, limit) }})
+	a.refs.Add(1)
+	var once sync.Once
+	done := func() { once.Do(a.release) }
+	err = emit(scan.Entry{Path: rel, Size: info.Size(), Read: func(limit int64) ([]byte, error) {
+		defer done()
+		return readFile(a.root, a.rel(rel), limit)
+	}})
+	if err != nil {
+		done()
+	}
+	return err
 }
 
 // symlinkSkip says where a symlink leads without following it for the walk: in-target links are
@@ -204,8 +285,8 @@ func (d *Dir) symlinkSkip(rel string) finding.Skipped {
 	}
 }
 
-func (d *Dir) read(rel string, limit int64) ([]byte, error) {
-	f, err := d.root.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
+func readFile(root *os.Root, rel string, limit int64) ([]byte, error) {
+	f, err := root.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -248,8 +329,8 @@ func readAll(r io.Reader, size, limit int64) ([]byte, error) {
 
 // readIgnore parses one gitignore-syntax file. A pattern git would reject is dropped, and the file is
 // named in the report so a broken ignore never silently widens or narrows the scan.
-func (d *Dir) readIgnore(rel string, domain []string, skip func(finding.Skipped)) []gitignore.Pattern {
-	b, err := d.read(rel, 1<<20)
+func (d *Dir) readIgnore(a *anchor, rel string, domain []string, skip func(finding.Skipped)) []gitignore.Pattern {
+	b, err := readFile(a.root, a.rel(rel), 1<<20)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
 			skip(finding.Skipped{Path: rel, Reason: finding.SkipIgnoreFile, Detail: err.Error()})

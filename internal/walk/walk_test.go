@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -144,7 +145,7 @@ func TestReadStopsAtTheLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	b, err := d.read("big", 100)
+	b, err := readFile(d.root, "big", 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,5 +232,61 @@ func TestReadAll(t *testing.T) {
 				t.Fatalf("read %d bytes (err %v), want %d", len(b), err, tt.want)
 			}
 		})
+	}
+}
+
+// TestDeepTreesAreReadThroughAnchors walks a tree far deeper than anchorEvery: every file is found
+// and readable, a link back up that stays inside the target is not mistaken for an escape, and no
+// anchor stays open once every entry was read.
+func TestDeepTreesAreReadThroughAnchors(t *testing.T) {
+	root := t.TempDir()
+	const depth = anchorEvery*3 + 5
+	dir := root
+	var want []string
+	rel := ""
+	for i := range depth {
+		dir = filepath.Join(dir, "d")
+		rel = strings.TrimPrefix(rel+"/d", "/")
+		must(t, os.Mkdir(dir, 0o755))
+		if i%10 == 0 {
+			must(t, os.WriteFile(filepath.Join(dir, "f.txt"), []byte(rel), 0o600))
+			want = append(want, rel+"/f.txt")
+		}
+	}
+	must(t, os.Symlink(strings.Repeat("../", depth)+"d/f.txt", filepath.Join(dir, "up")))
+	d, err := Open(root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var got []string
+	var skipped []finding.Skipped
+	err = d.Walk(context.Background(), func(e scan.Entry) error {
+		b, err := e.Read(1 << 20)
+		if err != nil {
+			return err
+		}
+		if string(b)+"/f.txt" != e.Path {
+			t.Errorf("%s holds %q", e.Path, b)
+		}
+		got = append(got, e.Path)
+		return nil
+	}, func(s finding.Skipped) { skipped = append(skipped, s) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("found %d files, want %d", len(got), len(want))
+	}
+	if len(skipped) != 1 || skipped[0].Reason != finding.SkipSymlink {
+		t.Errorf("skipped = %+v, want the in-target link named as a symlink", skipped)
+	}
+	d.mu.Lock()
+	open := len(d.anchors)
+	d.mu.Unlock()
+	if open != 0 {
+		t.Errorf("%d anchors still open after every entry was read", open)
 	}
 }
