@@ -84,7 +84,15 @@ func (s *Scanner) Finish(ctx context.Context, rep *finding.Report) error {
 	if err != nil && !errors.Is(err, ErrNoDatabase) {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("vulnerability database %s: %v", s.o.Dir, err))
 	}
-	if s.shouldUpdate(db, needed) {
+	update := s.shouldUpdate(db, needed)
+	if update {
+		if at, ok := recentFailedUpdate(s.o.Dir, s.o.Now()); ok {
+			update = false
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("automatic database update skipped: the last attempt failed at %s; it is retried after %s (or run tollgate db update)",
+				at.UTC().Format(time.RFC3339), updateBackoff))
+		}
+	}
+	if update {
 		if db != nil {
 			db.Close()
 			db = nil
@@ -95,6 +103,9 @@ func (s *Scanner) Finish(ctx context.Context, rep *finding.Report) error {
 		}
 		if _, err := Update(ctx, s.o.Dir, Options{Repository: s.o.Repository, Ecosystems: ecos, Client: s.o.Client, Now: s.o.Now, Log: s.o.Log}); err != nil {
 			rep.Warnings = append(rep.Warnings, "vulnerability database update failed: "+firstLine(err.Error()))
+			recordFailedUpdate(s.o.Dir, s.o.Now())
+		} else {
+			os.Remove(filepath.Join(s.o.Dir, failedUpdateFile))
 		}
 		db, err = Open(s.o.Dir)
 		if err != nil && !errors.Is(err, ErrNoDatabase) {
@@ -215,4 +226,28 @@ func days(d time.Duration) string {
 		return fmt.Sprintf("%d days", int(d.Hours()/24))
 	}
 	return d.Round(time.Minute).String()
+}
+
+// updateBackoff keeps a pipeline without network from paying a failed download on every scan: after a
+// failed automatic update, scans use the database as it is for this long.
+const updateBackoff = time.Hour
+
+const failedUpdateFile = "last-failed-update"
+
+func recordFailedUpdate(dir string, now time.Time) {
+	if os.MkdirAll(dir, 0o755) == nil {
+		_ = writeFileAtomic(filepath.Join(dir, failedUpdateFile), []byte(now.UTC().Format(time.RFC3339)))
+	}
+}
+
+func recentFailedUpdate(dir string, now time.Time) (time.Time, bool) {
+	b, err := os.ReadFile(filepath.Join(dir, failedUpdateFile))
+	if err != nil {
+		return time.Time{}, false
+	}
+	at, err := time.Parse(time.RFC3339, strings.TrimSpace(string(b)))
+	if err != nil || now.Sub(at) >= updateBackoff || at.After(now) {
+		return time.Time{}, false
+	}
+	return at, true
 }

@@ -2,8 +2,11 @@ package vulndb
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -65,4 +68,42 @@ func TestScannerFinish(t *testing.T) {
 			t.Errorf("not checked %v", rep.NotChecked)
 		}
 	})
+}
+
+func TestFailedAutomaticUpdateBacksOff(t *testing.T) {
+	ctx := context.Background()
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		http.Error(w, "unavailable", http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	scanAt := func(at time.Time) *finding.Report {
+		rep := &finding.Report{Packages: []finding.Package{{Ecosystem: "Go", Name: "golang.org/x/net", Version: "0.1.0", Manifest: "go.mod"}}}
+		if err := NewScanner(ScanOptions{Dir: dir, Repository: srv.URL, Now: func() time.Time { return at }}).Finish(ctx, rep); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(rep.NotChecked, NotCheckedNoDB) {
+			t.Fatalf("without a database the report must say not checked: %v", rep.NotChecked)
+		}
+		return rep
+	}
+	scanAt(now)
+	first := hits.Load()
+	if first == 0 {
+		t.Fatal("a missing database must be fetched when the network is allowed")
+	}
+	rep := scanAt(now.Add(10 * time.Minute))
+	if hits.Load() != first {
+		t.Errorf("a scan within %s of a failed update tried again", updateBackoff)
+	}
+	if !strings.Contains(strings.Join(rep.Warnings, "\n"), "automatic database update skipped") {
+		t.Errorf("the skipped update must be explained: %v", rep.Warnings)
+	}
+	scanAt(now.Add(updateBackoff + time.Minute))
+	if hits.Load() == first {
+		t.Error("after the back-off the update must be tried again")
+	}
 }
