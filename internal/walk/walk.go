@@ -327,8 +327,8 @@ func readAll(r io.Reader, size, limit int64) ([]byte, error) {
 	return buf, nil
 }
 
-// readIgnore parses one gitignore-syntax file. A pattern git would reject is dropped, and the file is
-// named in the report so a broken ignore never silently widens or narrows the scan.
+// readIgnore parses one gitignore-syntax file. A malformed pattern matches nothing, as in git, so
+// it can never widen what is skipped; an ignore file that cannot be read is named in the report.
 func (d *Dir) readIgnore(a *anchor, rel string, domain []string, skip func(finding.Skipped)) []gitignore.Pattern {
 	b, err := readFile(a.root, a.rel(rel), 1<<20)
 	if err != nil {
