@@ -60,6 +60,15 @@ func scanObject(n *yaml.Node, depth int) []check.Hit {
 		o.add("TG-K8S-022", ns, "metadata.namespace", fmt.Sprintf("%s is deployed to the default namespace", o.resource))
 	}
 	spec := y.Val(n, "spec")
+	if strings.HasPrefix(y.Str(y.Val(n, "apiVersion")), "serving.knative.dev/") {
+		// Knative Service and Configuration wrap a pod spec in spec.template like a Deployment;
+		// they must not reach the core Service case below.
+		if kind == "Service" || kind == "Configuration" {
+			t := y.Val(spec, "template")
+			checkPod(o, y.Val(t, "spec"), y.Val(t, "metadata"), "spec.template.spec")
+		}
+		return o.hits
+	}
 	switch kind {
 	case "Pod":
 		checkPod(o, spec, meta, "spec")

@@ -54,6 +54,9 @@ func init() {
 			if v, ok := c.n.block("versioning"); ok {
 				if b, line, known := v.boolean("enabled"); known && !b {
 					c.fire(line, "versioning.enabled", "")
+				} else if !v.has("enabled") {
+					// a block that only sets mfa_delete leaves versioning at its default, off
+					c.fire(v.line, "versioning.enabled", "versioning block does not set enabled = true")
 				}
 				return
 			}
@@ -218,6 +221,14 @@ func init() {
 		"Use protocol HTTPS with a certificate, or make the default action a redirect to HTTPS.", "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/create-https-listener.html"),
 		[]string{"aws_lb_listener", "aws_alb_listener"}, func(c *ctx) {
 			p, line, ok := c.n.str("protocol")
+			if !c.n.has("protocol") {
+				// an application load balancer's listener defaults to HTTP; a certificate means
+				// HTTPS was meant, and network or gateway load balancers have no HTTP at all
+				if c.n.has("certificate_arn") || !applicationLB(c) {
+					return
+				}
+				p, ok = "HTTP", true
+			}
 			if !ok || p != "HTTP" {
 				return
 			}
@@ -302,6 +313,24 @@ func init() {
 				c.fire(line, "transit_encryption_enabled", "")
 			}
 		})
+}
+
+// applicationLB reports whether the listener's load balancer, when declared in the module, is an
+// application load balancer (the default load_balancer_type); an unknown one counts as application.
+func applicationLB(c *ctx) bool {
+	for _, o := range c.m.resources {
+		if o.typ != "aws_lb" && o.typ != "aws_alb" {
+			continue
+		}
+		on := o.node()
+		on.ctx = c.n.ctx
+		if !c.n.refersTo("load_balancer_arn", o.typ+"."+o.name) {
+			continue
+		}
+		t, _, known := on.str("load_balancer_type")
+		return !on.has("load_balancer_type") || (known && t == "application")
+	}
+	return true
 }
 
 func accountBlock(m *module) bool {

@@ -96,7 +96,7 @@ func init() {
 	def(cc("TG-TF-AZ-006", finding.High, "SQL firewall allows every address",
 		"A firewall rule from 0.0.0.0 to 255.255.255.255 opens the server to the whole internet.",
 		"Allow only the client ranges that need access, or use private endpoints.", "https://learn.microsoft.com/azure/azure-sql/database/firewall-configure", refAzCIS),
-		[]string{"azurerm_sql_firewall_rule", "azurerm_mssql_firewall_rule", "azurerm_postgresql_firewall_rule", "azurerm_mysql_firewall_rule", "azurerm_postgresql_flexible_server_firewall_rule", "azurerm_mysql_flexible_server_firewall_rule"}, func(c *ctx) {
+		[]string{"azurerm_sql_firewall_rule", "azurerm_mssql_firewall_rule", "azurerm_postgresql_firewall_rule", "azurerm_mysql_firewall_rule", "azurerm_postgresql_flexible_server_firewall_rule", "azurerm_mysql_flexible_server_firewall_rule", "azurerm_mariadb_firewall_rule"}, func(c *ctx) {
 			s, line, ok1 := c.n.str("start_ip_address")
 			e, _, ok2 := c.n.str("end_ip_address")
 			if ok1 && ok2 && s == "0.0.0.0" && e == "255.255.255.255" {
