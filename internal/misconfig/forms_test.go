@@ -82,6 +82,31 @@ resource "azurerm_mariadb_firewall_rule" "all" {
   start_ip_address    = "0.0.0.0"
   end_ip_address      = "255.255.255.255"
 }`, true},
+		{"public ACL through the S3 registry module", "main.tf", "TG-TF-AWS-001", `
+module "assets" {
+  source  = "terraform-aws-modules/s3-bucket/aws"
+  version = "4.1.0"
+  bucket  = "assets"
+  acl     = "public-read"
+}`, true},
+		{"private ACL through the S3 registry module", "main.tf", "TG-TF-AWS-001", `
+module "assets" {
+  source  = "terraform-aws-modules/s3-bucket/aws"
+  version = "4.1.0"
+  bucket  = "assets"
+  acl     = "private"
+}`, false},
+		{"public database through the RDS registry module", "main.tf", "TG-TF-AWS-008", `
+module "db" {
+  source              = "terraform-aws-modules/rds/aws"
+  identifier          = "orders"
+  publicly_accessible = true
+}`, true},
+		{"same input on an unknown module", "main.tf", "TG-TF-AWS-008", `
+module "db" {
+  source              = "example.com/acme/database/aws"
+  publicly_accessible = true
+}`, false},
 		{"Knative Service on the host network", "manifest.yaml", "TG-K8S-003", `
 apiVersion: serving.knative.dev/v1
 kind: Service

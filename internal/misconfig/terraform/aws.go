@@ -22,7 +22,7 @@ func init() {
 	def(cc("TG-TF-AWS-001", finding.High, "S3 bucket ACL grants public access",
 		"A public-read, public-read-write or authenticated-read ACL exposes the bucket's objects beyond the account.",
 		"Use a private ACL (or object ownership BucketOwnerEnforced) and share through bucket policies with conditions.", refS3, refAWSCIS),
-		[]string{"aws_s3_bucket", "aws_s3_bucket_acl"}, func(c *ctx) {
+		[]string{"aws_s3_bucket", "aws_s3_bucket_acl", "module:terraform-aws-modules/s3-bucket/aws"}, func(c *ctx) {
 			if acl, line, ok := c.n.str("acl"); ok && (acl == "public-read" || acl == "public-read-write" || acl == "authenticated-read") {
 				c.fire(line, "acl", fmt.Sprintf("ACL %s", acl))
 			}
@@ -98,7 +98,7 @@ func init() {
 	def(cc("TG-TF-AWS-008", finding.High, "Database instance publicly accessible",
 		"publicly_accessible = true gives the database a public endpoint.",
 		"Set publicly_accessible = false and reach the database from inside the VPC.", refRDS, refAWSCIS),
-		[]string{"aws_db_instance", "aws_rds_cluster_instance"}, func(c *ctx) {
+		[]string{"aws_db_instance", "aws_rds_cluster_instance", "module:terraform-aws-modules/rds/aws"}, func(c *ctx) {
 			if b, line, ok := c.n.boolean("publicly_accessible"); ok && b {
 				c.fire(line, "publicly_accessible", "")
 			}

@@ -40,6 +40,9 @@ func (c *ctx) addr() string {
 	if c.r.typ == "provider" {
 		return "provider." + c.r.name
 	}
+	if strings.HasPrefix(c.r.typ, "module:") {
+		return "module." + c.r.name
+	}
 	return c.r.typ + "." + c.r.name
 }
 
@@ -96,7 +99,7 @@ func runChecks(m *module, file, prefix string) []check.Hit {
 	idx := index()
 	pool := newPool()
 	var hits []check.Hit
-	all := append(append([]*resource{}, m.resources...), m.providers...)
+	all := append(append(append([]*resource{}, m.resources...), m.providers...), m.registry...)
 	for _, r := range all {
 		if r.file != file {
 			continue
@@ -118,6 +121,14 @@ func runChecks(m *module, file, prefix string) []check.Hit {
 }
 
 // Helpers shared by the platform files.
+
+// registryModules are Terraform Registry modules whose inputs carry the same names and meaning as
+// the attributes of the resource they wrap, so a check can read a call of one like the resource
+// (their sources are never downloaded). A rule opts in by listing "module:<source>" as a type.
+var registryModules = map[string]bool{
+	"terraform-aws-modules/s3-bucket/aws": true,
+	"terraform-aws-modules/rds/aws":       true,
+}
 
 var worldCIDRs = map[string]bool{"0.0.0.0/0": true, "::/0": true, "*": true, "internet": true, "any": true, "0.0.0.0": true}
 

@@ -139,6 +139,7 @@ type module struct {
 	bodies    map[string]*hclsyntax.Body
 	resources []*resource
 	providers []*resource
+	registry  []*resource // calls of well-known registry modules, judged on their inputs
 	calls     []moduleCall
 	varBlocks map[string]*hclsyntax.Block
 	localAttr map[string]*hclsyntax.Attribute
@@ -258,6 +259,9 @@ func (m *module) addFile(p string, body *hclsyntax.Body) {
 					}
 				}
 				m.calls = append(m.calls, mc)
+				if registryModules[mc.source] {
+					m.registry = append(m.registry, &resource{typ: "module:" + mc.source, name: mc.name, body: b.Body, file: p, line: b.TypeRange.Start.Line})
+				}
 			}
 		}
 	}
@@ -302,6 +306,9 @@ func (m *module) evaluate(inputs map[string]cty.Value, root bool, pool *budget) 
 		r.ctx = ctx
 	}
 	for _, r := range m.providers {
+		r.ctx = ctx
+	}
+	for _, r := range m.registry {
 		r.ctx = ctx
 	}
 }
