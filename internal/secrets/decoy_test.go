@@ -125,3 +125,45 @@ func TestRFC6749Examples(t *testing.T) {
 		t.Errorf("RFC 6749 examples reported: %v", ruleIDs(fs))
 	}
 }
+
+// TestDigestNames: the assigned name decides whether a hex digest is a credential. A commit SHA or
+// checksum under a name whose head noun is a hash word is silent; the same value under a password
+// or token name is reported, and so is a base64 AWS secret key that happens to start with '/'.
+func TestDigestNames(t *testing.T) {
+	g := newGen("digest-names")
+	sha1, sha256 := g.pick(alHex, 40), g.pick(alHex, 64)
+	cases := []struct {
+		path, line string
+		want       string // rule id, or "" for silent
+	}{
+		{".env", "DEPLOY_TOKEN_SHA=" + sha1, ""},
+		{".env", "API_TOKEN_COMMIT=" + sha1, ""},
+		{".env", "TOKEN_REVISION=" + sha1, ""},
+		{".env", "SECRET_HASH=" + sha256, ""},
+		{".env", "TOKEN_FINGERPRINT=" + sha1, ""},
+		{".env", "SECRET_ETAG_VALUE=" + sha1, ""},
+		{"app.yaml", "token_commit_id: \"" + sha1 + "\"", ""},
+		{"app.yaml", "password_hash: \"" + sha256 + "\"", ""},
+		{"app.yaml", "secretDigest: '" + sha256 + "'", ""},
+		{"k8s/deploy.yaml", "        - name: DEPLOY_TOKEN_SHA\n          value: \"" + sha1 + "\"", ""},
+		{".env", "POSTGRES_PASSWORD=" + sha1, "generic-env-secret"},
+		{"docker-compose.yml", "      POSTGRES_PASSWORD: \"" + sha1 + "\"", "generic-password-assignment"},
+		{"app.yaml", "git_commit_token: \"" + sha1 + "\"", "generic-secret-assignment"},
+		{"app.yaml", "api_secret: \"" + sha256 + "\"", "generic-secret-assignment"},
+		{"k8s/deploy.yaml", "        - name: DB_PASSWORD\n          value: \"" + sha1 + "\"", "k8s-env-secret"},
+		{"infra/main.tf", "  secret_key = \"/" + g.pick(alUpper, 6) + g.pick(alLower, 6) + g.pick(alDigits, 6) + g.pick(alB64, 21) + "\"", "generic-secret-assignment"},
+		{"app.yaml", "secret_path: \"/var/run/secrets/kubernetes.io/serviceaccount\"", ""},
+		{"app.yaml", "token_file: \"./config/credentials/service-account.json\"", ""},
+	}
+	s := newTestScanner(t)
+	for _, c := range cases {
+		fs := scanText(t, s, c.path, c.line+"\n")
+		got := ""
+		if len(fs) > 0 {
+			got = fs[0].RuleID
+		}
+		if len(fs) > 1 || got != c.want {
+			t.Errorf("%s: %q: got %d finding(s) %q, want %q", c.path, c.line, len(fs), got, c.want)
+		}
+	}
+}

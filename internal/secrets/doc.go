@@ -10,9 +10,10 @@ Package secrets is Tollgate's secret scanner.
     `window` bytes on. A rule is searched at most once per line, whatever the number of hits.
  3. Each match goes through, in order: the entropy floor, the offline validator (a failing
     checksum drops the match), placeholder filters (EXAMPLE, xxxx, ${VAR}, {{ .Values.x }},
-    process.env, degenerate strings…), for generic rules the decoy filters (UUIDs, digests on hash
-    lines, bcrypt, paths, URLs, plain words; no generic rule runs in lockfiles), stopwords, the
-    rule's and the global allowlists. A survivor on a line with `tollgate:ignore` or
+    process.env, degenerate strings…), for generic rules the decoy filters (UUIDs, hex digests
+    under a hash-ish name — TOKEN_SHA, commit_id, password_hash, the name's last word decides — or
+    on hash lines, bcrypt, paths, URLs, plain words; no generic rule runs in lockfiles), stopwords,
+    the rule's and the global allowlists. A survivor on a line with `tollgate:ignore` or
     `gitleaks:allow` is reported as suppressed (Status "suppressed", Suppression kind "inline").
 
 # Rules

@@ -108,10 +108,15 @@ func genericReject(secret, key, line string) bool {
 	if stripeTestKey(secret) || containsStopwordExact(secret) || uuidRe.MatchString(secret) || bcryptRe.MatchString(secret) {
 		return true
 	}
-	if strings.Contains(secret, "://") || strings.HasPrefix(secret, "/") || strings.HasPrefix(secret, "./") {
+	if strings.Contains(secret, "://") || filePath(secret) {
 		return true
 	}
-	if hexRe.MatchString(secret) && (len(secret) == 40 || len(secret) == 64 || len(secret) == 128) && hashContext.MatchString(line) {
+	if hexRe.MatchString(secret) && digestLength(len(secret)) && (hashName(key) || hashContext.MatchString(line)) {
+		return true
+	}
+	// A connection string without a password field (Host=db;Port=5432) names a server; one with
+	// Password= or AccountKey= is the ADO and Azure rules' to report, with the password as the secret.
+	if strings.Contains(secret, "=") && connectionName(key) {
 		return true
 	}
 	// SRI integrity (sha512-…) and OCI/content digests (sha256:<hex>).
@@ -121,6 +126,70 @@ func genericReject(secret, key, line string) bool {
 		}
 	}
 	return looksLikeText(secret)
+}
+
+// digestLength: hex digests are 32 (MD5, ETags), 40 (SHA-1, git), 64 (SHA-256), 96 or 128 digits.
+func digestLength(n int) bool { return n == 32 || n == 40 || n == 64 || n == 96 || n == 128 }
+
+// hashWords name a value that identifies content (a commit, a digest) and unlocks nothing.
+var hashWords = map[string]bool{
+	"commit": true, "sha": true, "sha1": true, "sha224": true, "sha256": true, "sha384": true, "sha512": true,
+	"md5": true, "shasum": true, "sha1sum": true, "sha256sum": true, "md5sum": true, "rev": true,
+	"revision": true, "hash": true, "digest": true, "checksum": true, "etag": true, "fingerprint": true,
+	"integrity": true, "oid": true,
+}
+
+// hashQualifiers may follow the noun that decides: commit_id, sha_hex, digest_value.
+var hashQualifiers = map[string]bool{"id": true, "hex": true, "value": true, "str": true, "string": true}
+
+// hashName reports whether the assigned name is a digest's: its head noun (the last word, past a
+// qualifier) is a hash word. The head decides, not any word: TOKEN_SHA and GIT_COMMIT hold
+// digests, but GIT_COMMIT_TOKEN and POSTGRES_PASSWORD hold credentials whatever their shape (a
+// 40-hex value is also what GitHub's classic tokens looked like).
+func hashName(key string) bool {
+	w := nameWords(key)
+	for len(w) > 1 && hashQualifiers[w[len(w)-1]] {
+		w = w[:len(w)-1]
+	}
+	return len(w) > 0 && hashWords[w[len(w)-1]]
+}
+
+// connectionName: the name's head is "connection" (DB_CONNECTION, STORAGE_CONNECTION_STRING).
+func connectionName(key string) bool {
+	w := nameWords(key)
+	for len(w) > 1 && (w[len(w)-1] == "string" || w[len(w)-1] == "strings" || w[len(w)-1] == "str") {
+		w = w[:len(w)-1]
+	}
+	return len(w) > 0 && w[len(w)-1] == "connection"
+}
+
+// nameWords are the words of the assigned name in key, the match text before the value: its first
+// line (multi-line rules put the name there and the value on the next), up to the operator.
+func nameWords(key string) []string {
+	if i := strings.IndexByte(key, '\n'); i >= 0 {
+		key = key[:i]
+	}
+	end := len(key)
+	for end > 0 && !isAlnum(key[end-1]) {
+		end--
+	}
+	return identWords([]byte(key[:end]))
+}
+
+// filePath is true for /absolute and ./relative paths. Base64 starts with '/' one time in 64 (AWS
+// secret keys, for one), so a value whose segments hold a token-like run (12+ characters mixing
+// upper case, lower case and digits) is no path.
+func filePath(s string) bool {
+	if !strings.HasPrefix(s, "/") && !strings.HasPrefix(s, "./") {
+		return false
+	}
+	for _, seg := range strings.Split(s, "/") {
+		if len(seg) >= 12 && strings.ContainsAny(seg, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") &&
+			strings.ContainsAny(seg, "abcdefghijklmnopqrstuvwxyz") && strings.ContainsAny(seg, "0123456789") {
+			return false
+		}
+	}
+	return true
 }
 
 // refSuffixes end names that hold something about a secret, not the secret: secretName,
