@@ -274,7 +274,7 @@ func (e *evaluation) verdict() {
 	}
 	failing := map[finding.Kind]*group{}
 	var kinds []finding.Kind
-	var validated, denied, notAllowed, unknownLic, graced, unparsable []string
+	var validated, denied, notAllowed, unknownLic, graced, unparsable, unrated []string
 	licenseRules := len(p.LicenseAllow) > 0 || len(p.LicenseDeny) > 0
 	allow, deny := newLicenseList(p.LicenseAllow), newLicenseList(p.LicenseDeny)
 	for i := range r.Findings {
@@ -306,6 +306,11 @@ func (e *evaluation) verdict() {
 			continue
 		}
 		if !p.threshold(f.Kind).fails(f.Severity) {
+			// Advisories without a rating (most of Go's) land at UNKNOWN, below any usual
+			// threshold: say so, or known vulnerabilities pass the gate without a word.
+			if f.Kind == finding.KindVuln && f.Severity == finding.Unknown && !p.threshold(f.Kind).Never {
+				unrated = append(unrated, f.Fingerprint)
+			}
 			continue
 		}
 		if f.Kind == finding.KindVuln && p.FixGraceDays > 0 && inGrace(f, p.FixGraceDays, e.now) {
@@ -354,6 +359,10 @@ func (e *evaluation) verdict() {
 	if len(graced) > 0 {
 		addR("fix-grace", finding.Warn, fmt.Sprintf("%d vulnerabilities at or above the threshold have had a fix for %d days or less (or none yet); they fail once the fix is older",
 			len(graced), p.FixGraceDays), graced)
+	}
+	if len(unrated) > 0 {
+		addR("unrated-vuln", finding.Warn, fmt.Sprintf("%d vulnerabilities have no severity rating in their advisory, so the %s threshold %s does not count them; set fail-on vuln: unknown to fail on them",
+			len(unrated), finding.KindVuln, p.threshold(finding.KindVuln)), unrated)
 	}
 	for _, nc := range r.NotChecked {
 		addR("not-checked", finding.Warn, nc, nil)

@@ -286,3 +286,24 @@ func FuzzParseBaseline(f *testing.F) {
 		}
 	})
 }
+
+// Go's advisories carry no severity: a scan of an old go.mod found 131 vulnerabilities, all
+// UNKNOWN, and the gate passed with nothing but "no counted finding at or above HIGH".
+func TestUnratedVulnsWarn(t *testing.T) {
+	unrated := vulnFinding("GO-2023-2102", []string{"CVE-2023-39325"}, "golang.org/x/net", "0.7.0", "0.17.0", finding.Unknown)
+	r := &finding.Report{Findings: []finding.Finding{unrated}}
+	Evaluate(r, Policy{FailOn: Threshold{Severity: finding.High}, Now: now})
+	if r.Verdict.Result != finding.Warn || !slices.Contains(reasonRules(r.Verdict), "warn:unrated-vuln") {
+		t.Fatalf("an unrated vulnerability below the threshold must warn: %+v", r.Verdict)
+	}
+	r = &finding.Report{Findings: []finding.Finding{unrated}}
+	Evaluate(r, Policy{FailOn: Threshold{Severity: finding.Unknown}, Now: now})
+	if r.Verdict.Result != finding.Fail || slices.Contains(reasonRules(r.Verdict), "warn:unrated-vuln") {
+		t.Fatalf("fail-on unknown counts it: %+v", r.Verdict)
+	}
+	r = &finding.Report{Findings: []finding.Finding{unrated}}
+	Evaluate(r, Policy{FailOn: Threshold{Severity: finding.High}, FailOnKind: map[finding.Kind]Threshold{finding.KindVuln: {Never: true}}, Now: now})
+	if r.Verdict.Result != finding.Pass {
+		t.Fatalf("vuln: none turns vulnerabilities off entirely: %+v", r.Verdict)
+	}
+}
