@@ -38,8 +38,11 @@ func (n node) value(name string) (v cty.Value, line int, ok bool) {
 	return evalExpr(a.Expr, n.ctx), a.SrcRange.Start.Line, true
 }
 
-// has reports whether the attribute is written.
+// has reports whether the attribute is written (false inside an absent block).
 func (n node) has(name string) bool {
+	if n.body == nil {
+		return false
+	}
 	_, ok := n.body.Attributes[name]
 	return ok
 }
