@@ -3,6 +3,8 @@ package policy
 import (
 	"strings"
 	"testing"
+
+	"github.com/tollgate-dev/tollgate/internal/finding"
 )
 
 func TestImportIgnoreFiles(t *testing.T) {
@@ -42,5 +44,20 @@ func TestImportIgnoreFiles(t *testing.T) {
 	ws, _, _ = importIgnoreFiles("testdata/imports", &Config{Imports: Imports{Trivyignore: &off, Gitleaksignore: &off}})
 	if len(ws) != 0 {
 		t.Errorf("imports off still imported %d", len(ws))
+	}
+}
+
+// A gitleaks fingerprint names a file from the repository root; its waiver must not hide the same
+// secret rule in every file of that name at any depth.
+func TestGitleaksignoreRootFileOnly(t *testing.T) {
+	ws, _ := parseGitleaksignore(".gitleaksignore", []byte("config.py:generic-api-key:3\n"))
+	if len(ws) != 1 {
+		t.Fatalf("waivers %+v", ws)
+	}
+	if !ws[0].matches(&finding.Finding{RuleID: "generic-api-key", Location: finding.Location{Path: "config.py"}}) {
+		t.Fatal("the root config.py must be waived")
+	}
+	if ws[0].matches(&finding.Finding{RuleID: "generic-api-key", Location: finding.Location{Path: "services/billing/config.py"}}) {
+		t.Fatal("services/billing/config.py is another file; the waiver must not hide it")
 	}
 }

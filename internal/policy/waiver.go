@@ -125,7 +125,7 @@ func (w *Waiver) matches(f *finding.Finding) bool {
 			return false
 		}
 	}
-	if w.Path != "" && !pathMatches(w.Path, f) {
+	if w.Path != "" && !pathMatches(w.Path, f, !w.imported) {
 		return false
 	}
 	if w.License != "" && !strings.EqualFold(w.License, f.License) {
@@ -167,7 +167,10 @@ func packageOf(f *finding.Finding) (name, version string) {
 	return "", ""
 }
 
-func pathMatches(glob string, f *finding.Finding) bool {
+// pathMatches matches glob against the finding's path and manifest. anyDepth lets a glob without a
+// slash match a base name at any depth; imported ignore files name paths from the root (gitleaks'
+// "config.py" is the root file, not every config.py), so they do not get it.
+func pathMatches(glob string, f *finding.Finding, anyDepth bool) bool {
 	for _, p := range []string{f.Location.Path, manifestOf(f)} {
 		if p == "" {
 			continue
@@ -176,7 +179,7 @@ func pathMatches(glob string, f *finding.Finding) bool {
 			return true
 		}
 		// A glob without a slash also matches a base name at any depth, like the walk's globs.
-		if !strings.Contains(glob, "/") {
+		if anyDepth && !strings.Contains(glob, "/") {
 			if ok, _ := doublestar.Match("**/"+glob, p); ok {
 				return true
 			}
