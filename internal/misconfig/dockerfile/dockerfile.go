@@ -3,6 +3,8 @@ package dockerfile
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"regexp"
 	"strings"
@@ -224,6 +226,14 @@ var (
 )
 
 func checkInstr(in instr, add func(string, instr, string, string)) {
+	// Several instructions of one stage can fail the same check; the instruction's own text (never
+	// its line, which moves) keeps their fingerprints apart, so a second bad ADD is a new finding
+	// and a waiver for one does not hide the other.
+	byText := add
+	add = func(id string, in instr, key, msg string) {
+		sum := sha256.Sum256([]byte(strings.Join(strings.Fields(in.text), " ")))
+		byText(id, in, key+"#"+hex.EncodeToString(sum[:6]), msg)
+	}
 	switch in.cmd {
 	case "run":
 		sh := in.shell
