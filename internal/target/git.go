@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/tollgate-dev/tollgate/internal/finding"
 	"github.com/tollgate-dev/tollgate/internal/scan"
+	"github.com/tollgate-dev/tollgate/internal/walk"
 )
 
 // GitOptions select which part of a repository's history is scanned.
@@ -298,30 +298,7 @@ func (s *Git) run(ctx context.Context, sub string, args []string, stdin io.Reade
 // skipped applies --skip-dirs and --skip-files to a path in the repository, as the directory walk
 // does: a glob without a slash also matches the base name (or a directory name) at any depth.
 func (s *Git) skipped(p string) bool {
-	if matchGlobs(s.opts.SkipFiles, p) {
-		return true
-	}
-	for dir := path.Dir(p); dir != "." && dir != "/" && dir != ""; dir = path.Dir(dir) {
-		if matchGlobs(s.opts.SkipDirs, dir) {
-			return true
-		}
-	}
-	return false
-}
-
-func matchGlobs(globs []string, rel string) bool {
-	for _, g := range globs {
-		g = strings.TrimPrefix(strings.TrimSuffix(g, "/"), "./")
-		if ok, _ := doublestar.Match(g, rel); ok {
-			return true
-		}
-		if !strings.Contains(g, "/") {
-			if ok, _ := doublestar.Match(g, path.Base(rel)); ok {
-				return true
-			}
-		}
-	}
-	return false
+	return walk.Options{SkipDirs: s.opts.SkipDirs, SkipFiles: s.opts.SkipFiles}.Skips(p)
 }
 
 // readShallow lists the boundary commits of a shallow clone.

@@ -16,10 +16,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/bmatcuk/doublestar/v4"
-
 	"github.com/tollgate-dev/tollgate/internal/finding"
 	"github.com/tollgate-dev/tollgate/internal/scan"
+	"github.com/tollgate-dev/tollgate/internal/walk"
 )
 
 // GitTree is the tree of one git ref read from the object store: `git ls-tree` lists it and one
@@ -138,28 +137,7 @@ func (t *GitTree) Walk(ctx context.Context, emit func(scan.Entry) error, skip fu
 
 // skipped applies --skip-dirs and --skip-files the way the directory walk does.
 func (t *GitTree) skipped(p string) bool {
-	match := func(globs []string, s string) bool {
-		for _, g := range globs {
-			if ok, _ := doublestar.Match(g, s); ok {
-				return true
-			}
-			if !strings.Contains(g, "/") {
-				if ok, _ := doublestar.Match(g, path.Base(s)); ok {
-					return true
-				}
-			}
-		}
-		return false
-	}
-	if match(t.skipFiles, p) {
-		return true
-	}
-	for d := path.Dir(p); d != "." && d != "/"; d = path.Dir(d) {
-		if match(t.skipDirs, d) {
-			return true
-		}
-	}
-	return false
+	return walk.Options{SkipDirs: t.skipDirs, SkipFiles: t.skipFiles}.Skips(p)
 }
 
 // readBlob reads one object through the long-lived cat-file process. After a broken read the

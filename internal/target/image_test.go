@@ -1,6 +1,10 @@
 package target
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/tollgate-dev/tollgate/internal/walk"
+)
 
 func TestSkipInImage(t *testing.T) {
 	dirs, files := []string{"node_modules", "usr/share/**"}, []string{"*.md", "etc/shadow"}
@@ -13,8 +17,8 @@ func TestSkipInImage(t *testing.T) {
 		"usr/lib/os-release":              false,
 		"app/package-lock.json":           false,
 	} {
-		if got := skipInImage(p, dirs, files); got != want {
-			t.Errorf("skipInImage(%q) = %v, want %v", p, got, want)
+		if got := (walk.Options{SkipDirs: dirs, SkipFiles: files}).Skips(p); got != want {
+			t.Errorf("Skips(%q) = %v, want %v", p, got, want)
 		}
 	}
 }

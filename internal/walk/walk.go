@@ -366,6 +366,21 @@ func join(dir, name string) string {
 	return dir + "/" + name
 }
 
+// Skips reports whether a file at rel is left out by --skip-files, or by --skip-dirs on any folder
+// above it. Sources that list files rather than walk folders (history, git trees, images) use it so
+// every target skips by the same rule as the walk.
+func (o Options) Skips(rel string) bool {
+	if matchAny(o.SkipFiles, rel) {
+		return true
+	}
+	for d := path.Dir(rel); d != "." && d != "/" && d != ""; d = path.Dir(d) {
+		if matchAny(o.SkipDirs, d) {
+			return true
+		}
+	}
+	return false
+}
+
 // matchAny matches rel against globs; a glob without a slash matches the base name at any depth,
 // like --skip-dirs node_modules does in trivy.
 func matchAny(globs []string, rel string) bool {
