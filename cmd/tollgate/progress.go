@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -49,7 +50,7 @@ func (p *progress) update(files, bytes int64) {
 		return
 	}
 	p.last = time.Now()
-	p.bar.Describe("scanning " + itoa(p.files) + " files")
+	p.bar.Describe("scanning " + strconv.FormatInt(p.files, 10) + " files")
 	_ = p.bar.Set64(bytes)
 }
 
@@ -57,18 +58,4 @@ func (p *progress) done() {
 	if p.bar != nil {
 		_ = p.bar.Finish()
 	}
-}
-
-func itoa(n int64) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(b[i:])
 }
