@@ -120,7 +120,7 @@ func runScan(c *cobra.Command, path string, f scanFlags) error {
 		// The tree is attacker-controlled: take its .gitleaks.toml only as a regular file, never a
 		// symlink that could make the loader (and its error messages) read outside the target.
 		if p := filepath.Join(path, ".gitleaks.toml"); regularNoFollow(p) {
-			cfg.SecretConfig = p
+			cfg.SecretConfig, cfg.SecretConfigRoot = p, path
 		}
 	}
 	if cfg.Vuln, err = f.db.scanOptions(stderr, f.quiet); err != nil {

@@ -18,6 +18,9 @@ import (
 type Config struct {
 	// SecretConfig is a gitleaks-format TOML file (--config or .gitleaks.toml in the target).
 	SecretConfig string
+	// SecretConfigRoot confines SecretConfig (and its [extend] paths) to the scanned tree when the
+	// config came from the tree rather than from --config.
+	SecretConfigRoot string
 	// Vuln configures the vulnerability database the vuln scanner reads (--db-* flags, --offline).
 	Vuln vulndb.ScanOptions
 	// PolicyDirs hold custom conftest-style Rego policies for the misconfig scanner (--policy).
@@ -44,7 +47,7 @@ var registry = map[string]constructor{
 	"misconfig": newMisconfig,
 
 	"secret": func(c Config) (scan.Analyzer, error) {
-		return secrets.New(secrets.Options{ConfigPath: c.SecretConfig})
+		return secrets.New(secrets.Options{ConfigPath: c.SecretConfig, ConfigRoot: c.SecretConfigRoot})
 	},
 }
 

@@ -3,10 +3,12 @@ package secrets
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 
 	"github.com/BurntSushi/toml"
 
@@ -82,12 +84,15 @@ var gitleaksAliases = map[string][]string{
 
 const maxExtendDepth = 3
 
-func loadGitleaksFile(path string) (*config, error) {
-	return loadGitleaksDepth(path, 0)
+// maxConfigSize bounds one config file: real ones are kilobytes.
+const maxConfigSize = 4 << 20
+
+func loadGitleaksFile(path, root string) (*config, error) {
+	return loadGitleaksDepth(path, root, 0)
 }
 
-func loadGitleaksDepth(path string, depth int) (*config, error) {
-	b, err := os.ReadFile(path)
+func loadGitleaksDepth(path, root string, depth int) (*config, error) {
+	b, err := readConfig(path, root)
 	if err != nil {
 		return nil, fmt.Errorf("secret config: %w", err)
 	}
@@ -102,11 +107,44 @@ func loadGitleaksDepth(path string, depth int) (*config, error) {
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(filepath.Dir(path), p)
 		}
-		if cfg.base, err = loadGitleaksDepth(p, depth+1); err != nil {
+		if cfg.base, err = loadGitleaksDepth(p, root, depth+1); err != nil {
 			return nil, err
 		}
 	}
 	return cfg.config, nil
+}
+
+// readConfig reads a regular file of bounded size. With a root, the path must lie inside it and is
+// opened through os.Root, so neither a symlink nor an [extend] path can leave the scanned tree.
+func readConfig(path, root string) ([]byte, error) {
+	var f *os.File
+	var err error
+	if root == "" {
+		f, err = os.Open(path)
+	} else {
+		var rel string
+		if rel, err = filepath.Rel(root, path); err == nil {
+			var r *os.Root
+			if r, err = os.OpenRoot(root); err == nil {
+				defer r.Close()
+				f, err = r.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+			}
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil {
+		return nil, err
+	} else if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
+	if err == nil && len(b) > maxConfigSize {
+		err = fmt.Errorf("%s: larger than %d bytes", path, maxConfigSize)
+	}
+	return b, err
 }
 
 type parsed struct {

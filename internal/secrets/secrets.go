@@ -15,6 +15,9 @@ import (
 type Options struct {
 	// ConfigPath is a gitleaks-format TOML file; empty means the built-in rules only.
 	ConfigPath string
+	// ConfigRoot, when set, confines ConfigPath and every [extend] path it names to this folder:
+	// a .gitleaks.toml found in the scanned tree is hostile input and must not read outside it.
+	ConfigRoot string
 }
 
 // Scanner is the secret analyzer. It is immutable after New and safe for concurrent Analyze calls.
@@ -59,7 +62,7 @@ func New(o Options) (*Scanner, error) {
 	}
 	s := &Scanner{}
 	if o.ConfigPath != "" {
-		cfg, err := loadGitleaksFile(o.ConfigPath)
+		cfg, err := loadGitleaksFile(o.ConfigPath, o.ConfigRoot)
 		if err != nil {
 			return nil, err
 		}
